@@ -1,1 +1,31 @@
-//! lwt-fib
+//! lwt-fib: immutable longest-prefix-match tables for the dataplane.
+//!
+//! [`Fib4`] (IPv4, `u32` keys) and [`Fib6`] (IPv6, `u128` keys) map prefixes to `u32`
+//! values (indices into the owner's route array). They are built from scratch from the
+//! RIB in one call and never modified: the owner publishes each new table atomically,
+//! readers look up without locks.
+//!
+//! Both are a poptrie (Asai & Ohara, SIGCOMM 2015) with path compression, described in
+//! `src/poptrie.rs`: a direct-pointing table on the first
+//! `d` bits (sized by the number of prefixes, so tiny tables stay tiny), then 64-way
+//! nodes indexed with popcount over bitmaps, values pushed down into run-length
+//! compressed leaves so a lookup is one walk down with no backtracking.
+//!
+//! ```
+//! use lwt_fib::Fib4;
+//! let fib = Fib4::build(&[(0x0a00_0000, 8, 1), (0x0a01_0000, 16, 2)]);
+//! assert_eq!(fib.lookup(0x0a01_0203), Some(2));
+//! assert_eq!(fib.lookup(0x0a02_0203), Some(1));
+//! assert_eq!(fib.lookup(0x0b00_0000), None);
+//! ```
+
+mod poptrie;
+mod v4;
+mod v6;
+
+pub use poptrie::MAX_VALUE;
+pub use v4::Fib4;
+pub use v6::Fib6;
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,338 @@
+//! Compiles the router's configuration into a dataplane snapshot: derived kernel routes,
+//! resolved next hops, policy rules with table indices, compiled LWT state.
+
+use std::collections::{BTreeMap, HashMap};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use lwt_config as cfg;
+use lwt_config::{Encap, Family, IpPrefix, RouteType, RuleAction};
+use lwt_fib::{Fib4, Fib6};
+
+use crate::dataplane::*;
+use crate::lwt::seg6::{Seg6Compile, Seg6Encap};
+use crate::lwt::Lwt;
+use crate::router::{Link, NextHopCfg, Route, Router, seg6_mode};
+
+impl Router {
+    /// The L3 domain of a link: (VRF device ifindex or 0, table of that domain).
+    pub fn l3_domain(&self, l: &Link) -> (u32, Option<u32>) {
+        if let Some(t) = l.vrf_table() {
+            return (l.ifindex, Some(t));
+        }
+        match l.master.and_then(|m| self.links.get(&m)) {
+            Some(m) => (m.ifindex, m.vrf_table()),
+            None => (0, None),
+        }
+    }
+
+    /// Routes the kernel derives from addresses on up links (local and connected).
+    pub fn kernel_routes(&self) -> Vec<Route> {
+        let mut out = Vec::new();
+        for l in self.links.values().filter(|l| l.up) {
+            let (_, vrf) = self.l3_domain(l);
+            let main = vrf.unwrap_or(cfg::RT_TABLE_MAIN);
+            let local = vrf.unwrap_or(cfg::RT_TABLE_LOCAL);
+            for p in &l.addrs {
+                let v6 = p.is_v6();
+                let family = if v6 { Family::V6 } else { Family::V4 };
+                let nh = NextHopCfg {
+                    via: None,
+                    dev: Some(l.ifindex),
+                    weight: 1,
+                    onlink: false,
+                    encap: None,
+                };
+                let base = Route {
+                    family,
+                    rtype: RouteType::Local,
+                    dst: IpPrefix::host(p.addr),
+                    tos: 0,
+                    table: local,
+                    protocol: cfg::RTPROT_KERNEL,
+                    scope: cfg::RT_SCOPE_HOST,
+                    metric: 0,
+                    prefsrc: (!v6).then_some(p.addr),
+                    nexthops: vec![nh],
+                    multipath: false,
+                    slot: 0,
+                };
+                if !p.is_host() {
+                    out.push(Route {
+                        rtype: RouteType::Unicast,
+                        dst: p.network(),
+                        table: main,
+                        scope: cfg::RT_SCOPE_LINK,
+                        metric: if v6 { 256 } else { 0 },
+                        ..base.clone()
+                    });
+                }
+                out.push(base);
+            }
+        }
+        out
+    }
+
+    /// Builds the snapshot the packet path runs on.
+    pub fn dataplane(&self) -> Dataplane {
+        let mut dp = Dataplane {
+            sysctl: self.sysctl.clone(),
+            ..Default::default()
+        };
+        let max = self.links.keys().max().copied().unwrap_or(0) as usize;
+        dp.links = vec![None; max + 1];
+        for l in self.links.values() {
+            let (l3_dev, l3_table) = self.l3_domain(l);
+            let s = self.if_sysctl(&l.name);
+            let kind = match &l.kind {
+                None => LinkDpKind::Loopback,
+                Some(cfg::LinkKind::Dummy) => LinkDpKind::Dummy,
+                Some(cfg::LinkKind::Vrf { .. }) => LinkDpKind::Vrf,
+                Some(_) => LinkDpKind::Ether,
+            };
+            dp.links[l.ifindex as usize] = Some(LinkDp {
+                ifindex: l.ifindex,
+                name: l.name.clone(),
+                mac: l.mac.0,
+                mtu: l.mtu,
+                up: l.up,
+                kind,
+                l3_table,
+                l3_dev,
+                v4: l
+                    .addrs
+                    .iter()
+                    .filter_map(|p| match p.addr {
+                        IpAddr::V4(a) => Some((a, p.len)),
+                        _ => None,
+                    })
+                    .collect(),
+                v6: l
+                    .addrs
+                    .iter()
+                    .filter_map(|p| match p.addr {
+                        IpAddr::V6(a) => Some((a, p.len)),
+                        _ => None,
+                    })
+                    .collect(),
+                proxy_arp: s.proxy_arp,
+                proxy_ndp: s.proxy_ndp,
+                seg6_require_hmac: s.seg6_require_hmac,
+                hop_limit: s.hop_limit.unwrap_or(64),
+            });
+        }
+
+        // Routes grouped by table; the lowest metric wins per destination.
+        let mut by_table: BTreeMap<u32, Vec<Route>> = BTreeMap::new();
+        for r in self.routes.iter().cloned().chain(self.kernel_routes()) {
+            by_table.entry(r.table).or_default().push(r);
+        }
+        for (&id, routes) in &mut by_table {
+            routes.sort_by_key(|r| (r.dst.len, r.metric));
+            let mut t = TableDp {
+                id,
+                ..Default::default()
+            };
+            let mut seen: HashMap<IpPrefix, ()> = HashMap::new();
+            let (mut e4, mut e6) = (Vec::new(), Vec::new());
+            for r in routes.iter() {
+                if seen.insert(r.dst, ()).is_some() {
+                    continue;
+                }
+                let rd = self.compile_route(r);
+                match r.dst.addr {
+                    IpAddr::V4(a) => {
+                        e4.push((u32::from(a), r.dst.len, t.routes4.len() as u32));
+                        t.routes4.push(rd);
+                    }
+                    IpAddr::V6(a) => {
+                        e6.push((u128::from(a), r.dst.len, t.routes6.len() as u32));
+                        t.routes6.push(rd);
+                    }
+                }
+            }
+            t.fib4 = Fib4::build(&e4);
+            t.fib6 = Fib6::build(&e6);
+            dp.table_index.insert(id, dp.tables.len());
+            dp.tables.push(t);
+        }
+
+        let mut rules: Vec<&cfg::RuleSpec> = self.rules.iter().collect();
+        rules.sort_by_key(|r| r.priority.unwrap_or(0));
+        for r in rules {
+            let rd = RuleDp {
+                priority: r.priority.unwrap_or(0),
+                invert: r.not,
+                from: r.from.map(|p| (p.addr, p.len)),
+                to: r.to.map(|p| (p.addr, p.len)),
+                iif: r.iif.as_deref().and_then(|n| self.link_by_name(n)).map(|l| l.ifindex),
+                oif: r.oif.as_deref().and_then(|n| self.link_by_name(n)).map(|l| l.ifindex),
+                fwmark: r.fwmark.map(|m| (m, r.fwmask.unwrap_or(u32::MAX))),
+                l3mdev: r.l3mdev,
+                action: match r.action {
+                    RuleAction::Blackhole => RuleActionDp::Blackhole,
+                    RuleAction::Unreachable => RuleActionDp::Unreachable,
+                    RuleAction::Prohibit => RuleActionDp::Prohibit,
+                    _ => RuleActionDp::Lookup(
+                        r.table.and_then(|t| dp.table_index.get(&t).copied()),
+                    ),
+                },
+            };
+            match r.family {
+                Family::V6 => dp.rules6.push(rd),
+                _ => dp.rules4.push(rd),
+            }
+        }
+
+        for n in &self.neighs {
+            if n.proxy {
+                dp.proxy.insert((n.dev, n.addr), ());
+            } else if let Some(mac) = n.lladdr {
+                dp.neigh.insert((n.dev, n.addr), mac.0);
+            }
+        }
+        dp
+    }
+
+    fn compile_route(&self, r: &Route) -> RouteDp {
+        let kind = match r.rtype {
+            RouteType::Unicast => RouteKind::Unicast,
+            RouteType::Local => RouteKind::Local,
+            RouteType::Blackhole => RouteKind::Blackhole,
+            RouteType::Unreachable => RouteKind::Unreachable,
+            RouteType::Prohibit => RouteKind::Prohibit,
+            RouteType::Throw => RouteKind::Throw,
+        };
+        let nexthops: Vec<NextHopDp> = r
+            .nexthops
+            .iter()
+            .map(|nh| {
+                let oif = nh
+                    .dev
+                    .or_else(|| nh.via.and_then(|g| self.connected_link(g, r.table)))
+                    .unwrap_or(0);
+                NextHopDp {
+                    gateway: nh.via,
+                    oif,
+                    weight: u32::from(nh.weight.max(1)),
+                    lwt: nh.encap.as_ref().and_then(|e| self.compile_lwt(e, oif)),
+                }
+            })
+            .collect();
+        RouteDp {
+            kind,
+            total_weight: nexthops.iter().map(|n| n.weight).sum(),
+            nexthops,
+            prefsrc: r.prefsrc,
+            slot: r.slot,
+        }
+    }
+
+    /// The link whose subnet holds a gateway, preferring the table's L3 domain.
+    fn connected_link(&self, gw: IpAddr, table: u32) -> Option<u32> {
+        let mut best: Option<(u8, bool, u32)> = None;
+        for l in self.links.values() {
+            let in_domain = self.l3_domain(l).1.unwrap_or(cfg::RT_TABLE_MAIN) == table;
+            for p in &l.addrs {
+                if p.contains(&gw) && !p.is_host() {
+                    let cand = (p.len, in_domain, l.ifindex);
+                    if best.is_none_or(|b| (cand.1, cand.0) > (b.1, b.0)) {
+                        best = Some(cand);
+                    }
+                }
+            }
+        }
+        best.map(|b| b.2)
+    }
+
+    fn compile_lwt(&self, e: &Encap, oif: u32) -> Option<Lwt> {
+        match e {
+            Encap::Seg6(s) => {
+                let src = s
+                    .tunsrc
+                    .or(self.tunsrc)
+                    .or_else(|| self.select_src6(oif, s.segs[0]))
+                    .unwrap_or(Ipv6Addr::UNSPECIFIED);
+                let hop_limit = self
+                    .links
+                    .get(&oif)
+                    .map(|l| self.if_sysctl(&l.name).hop_limit.unwrap_or(64))
+                    .unwrap_or(64);
+                Some(Lwt::Seg6(Box::new(Seg6Encap::compile(&Seg6Compile {
+                    mode: seg6_mode(s.mode),
+                    segs: &s.segs,
+                    hmac_key_id: s.hmac,
+                    src,
+                    key: s.hmac.and_then(|k| self.hmac_keys.get(&k)),
+                    hop_limit,
+                    flowlabel: self.sysctl.seg6_flowlabel,
+                }))))
+            }
+            _ => None,
+        }
+    }
+
+    /// IPv6 source address selection (RFC 6724 as `ipv6_dev_get_saddr` applies it):
+    /// candidates from the L3 domain of `dev` (only `dev` itself for link-local
+    /// destinations); prefer an appropriate scope, the outgoing interface, then the
+    /// longest matching prefix.
+    pub fn select_src6(&self, dev: u32, dst: Ipv6Addr) -> Option<Ipv6Addr> {
+        let out = self.links.get(&dev)?;
+        let domain = self.l3_domain(out).0;
+        let dst_ll = dst.is_unicast_link_local() || dst.is_multicast();
+        let mut best: Option<(bool, bool, u32, Ipv6Addr)> = None;
+        for l in self.links.values() {
+            if l.ifindex == crate::router::LOOPBACK_IFINDEX && domain != 0 {
+                continue;
+            }
+            let same = l.ifindex == dev;
+            if dst_ll && !same {
+                continue;
+            }
+            if !dst_ll && self.l3_domain(l).0 != domain {
+                continue;
+            }
+            for p in &l.addrs {
+                let IpAddr::V6(a) = p.addr else { continue };
+                if a.is_loopback() {
+                    continue;
+                }
+                // Scope: a global destination wants a global source.
+                let scope_ok = dst_ll || !a.is_unicast_link_local();
+                let common = (u128::from(a) ^ u128::from(dst)).leading_zeros();
+                let cand = (scope_ok, same, common, a);
+                if best.is_none_or(|b| (cand.0, cand.1, cand.2) > (b.0, b.1, b.2)) {
+                    best = Some(cand);
+                }
+            }
+        }
+        best.filter(|b| b.0).map(|b| b.3)
+    }
+
+    /// IPv4 source selection (`inet_select_addr`): an address of `dev` whose subnet holds
+    /// `dst`, else the first of `dev`, else one from the same L3 domain.
+    pub fn select_src4(&self, dev: u32, dst: Ipv4Addr) -> Option<Ipv4Addr> {
+        let out = self.links.get(&dev)?;
+        let v4 = |l: &Link| -> Vec<IpPrefix> {
+            l.addrs.iter().filter(|p| !p.is_v6()).copied().collect()
+        };
+        let mine = v4(out);
+        let pick = mine
+            .iter()
+            .find(|p| p.contains(&IpAddr::V4(dst)))
+            .or(mine.first())
+            .map(|p| p.addr);
+        let pick = pick.or_else(|| {
+            let domain = self.l3_domain(out).0;
+            self.links
+                .values()
+                .filter(|l| self.l3_domain(l).0 == domain && l.ifindex != 1)
+                .flat_map(v4)
+                .next()
+                .map(|p| p.addr)
+        });
+        match pick {
+            Some(IpAddr::V4(a)) => Some(a),
+            _ => None,
+        }
+    }
+}

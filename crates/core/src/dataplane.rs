@@ -1,0 +1,165 @@
+//! The dataplane snapshot: everything the packet path reads, compiled from the router's
+//! configuration and never modified afterwards. A configuration change builds a new
+//! snapshot; workers pick it up between batches (readers never wait for writers).
+
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use lwt_fib::{Fib4, Fib6};
+
+use crate::lwt::Lwt;
+use crate::sysctl::Sysctls;
+
+pub type Mac = [u8; 6];
+
+/// A link as the packet path sees it.
+#[derive(Debug, Clone)]
+pub struct LinkDp {
+    pub ifindex: u32,
+    pub name: String,
+    pub mac: Mac,
+    pub mtu: u32,
+    pub up: bool,
+    pub kind: LinkDpKind,
+    /// Table of the VRF this link belongs to (its own table for a VRF device): the
+    /// l3mdev rule sends lookups for packets received here to that table.
+    pub l3_table: Option<u32>,
+    /// ifindex of the VRF master (or of itself for a VRF device); 0 = default VRF.
+    pub l3_dev: u32,
+    pub v4: Vec<(Ipv4Addr, u8)>,
+    pub v6: Vec<(Ipv6Addr, u8)>,
+    pub proxy_arp: bool,
+    pub proxy_ndp: bool,
+    /// `net.ipv6.conf.IF.seg6_require_hmac`: -1 ignore, 0 check if present, 1 require.
+    pub seg6_require_hmac: i8,
+    /// IPv6 hop limit used for packets this router originates through the link.
+    pub hop_limit: u8,
+}
+
+/// What kind of device a link is, as far as forwarding cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkDpKind {
+    /// Carries Ethernet frames to the outside (port or tap).
+    Ether,
+    Loopback,
+    /// A dummy device: packets routed to it vanish (like the kernel's dummy xmit).
+    Dummy,
+    /// An L3 master device: routing to it means looking up again in its table.
+    Vrf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RouteKind {
+    Unicast,
+    Local,
+    Blackhole,
+    Unreachable,
+    Prohibit,
+    Throw,
+}
+
+/// A compiled next hop.
+#[derive(Debug, Clone)]
+pub struct NextHopDp {
+    pub gateway: Option<IpAddr>,
+    pub oif: u32,
+    pub weight: u32,
+    pub lwt: Option<Lwt>,
+}
+
+/// A compiled route: the value a FIB lookup lands on.
+#[derive(Debug, Clone)]
+pub struct RouteDp {
+    pub kind: RouteKind,
+    pub nexthops: Vec<NextHopDp>,
+    /// Sum of the weights, for hash-threshold ECMP.
+    pub total_weight: u32,
+    pub prefsrc: Option<IpAddr>,
+    /// Counter slot (SID counters), stable across snapshots.
+    pub slot: u32,
+}
+
+/// One routing table: the two LPM structures and the routes they index.
+#[derive(Debug, Clone, Default)]
+pub struct TableDp {
+    pub id: u32,
+    pub fib4: Fib4,
+    pub fib6: Fib6,
+    pub routes4: Vec<RouteDp>,
+    pub routes6: Vec<RouteDp>,
+}
+
+impl TableDp {
+    #[inline]
+    pub fn lookup4(&self, dst: Ipv4Addr) -> Option<&RouteDp> {
+        self.fib4
+            .lookup(u32::from(dst))
+            .map(|i| &self.routes4[i as usize])
+    }
+
+    #[inline]
+    pub fn lookup6(&self, dst: Ipv6Addr) -> Option<&RouteDp> {
+        self.fib6
+            .lookup(u128::from(dst))
+            .map(|i| &self.routes6[i as usize])
+    }
+}
+
+/// A compiled policy rule.
+#[derive(Debug, Clone)]
+pub struct RuleDp {
+    pub priority: u32,
+    pub invert: bool,
+    pub from: Option<(IpAddr, u8)>,
+    pub to: Option<(IpAddr, u8)>,
+    pub iif: Option<u32>,
+    pub oif: Option<u32>,
+    pub fwmark: Option<(u32, u32)>,
+    pub l3mdev: bool,
+    pub action: RuleActionDp,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RuleActionDp {
+    /// Index into `Dataplane::tables` (None: the table does not exist: no match).
+    Lookup(Option<usize>),
+    Blackhole,
+    Unreachable,
+    Prohibit,
+}
+
+/// The immutable snapshot the packet path runs on.
+#[derive(Debug, Clone, Default)]
+pub struct Dataplane {
+    /// Indexed by ifindex.
+    pub links: Vec<Option<LinkDp>>,
+    pub tables: Vec<TableDp>,
+    pub table_index: HashMap<u32, usize>,
+    pub rules4: Vec<RuleDp>,
+    pub rules6: Vec<RuleDp>,
+    /// Static and learnt neighbours: (ifindex, address) → MAC.
+    pub neigh: HashMap<(u32, IpAddr), Mac>,
+    /// Proxy neighbour entries (`neigh add proxy ADDR dev IF`).
+    pub proxy: HashMap<(u32, IpAddr), ()>,
+    pub sysctl: Sysctls,
+}
+
+impl Dataplane {
+    #[inline]
+    pub fn link(&self, ifindex: u32) -> Option<&LinkDp> {
+        self.links.get(ifindex as usize).and_then(|l| l.as_ref())
+    }
+
+    pub fn table(&self, id: u32) -> Option<&TableDp> {
+        self.table_index.get(&id).map(|&i| &self.tables[i])
+    }
+
+    /// Is `addr` one of the addresses of the L3 domain `l3_dev` (0 = default VRF)?
+    pub fn is_local6(&self, l3_dev: u32, addr: Ipv6Addr) -> bool {
+        self.links
+            .iter()
+            .flatten()
+            .filter(|l| l.l3_dev == l3_dev)
+            .any(|l| l.v6.iter().any(|(a, _)| *a == addr))
+    }
+}

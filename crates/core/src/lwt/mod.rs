@@ -1,0 +1,31 @@
+//! Lightweight-tunnel state attached to routes (the kernel's `lwtunnel_state`).
+//!
+//! One enum over the encap types. Each variant is validated when the route is installed
+//! and compiled when a snapshot is built (templates, resolved sources, precomputed HMACs),
+//! so the packet path only copies and patches.
+
+pub mod hmac;
+pub mod seg6;
+
+pub use seg6::Seg6Encap;
+
+/// Compiled per-nexthop encapsulation state.
+#[derive(Debug, Clone)]
+pub enum Lwt {
+    Seg6(Box<Seg6Encap>),
+}
+
+impl Lwt {
+    /// Whether the state replaces forwarding of received packets (INPUT_REDIRECT).
+    pub fn has_input(&self) -> bool {
+        matches!(self, Lwt::Seg6(_))
+    }
+
+    /// Whether the state replaces output of locally generated packets (OUTPUT_REDIRECT).
+    /// seg6 has it for every mode except l2encap (l2encap.red keeps it, as in Linux).
+    pub fn has_output(&self) -> bool {
+        match self {
+            Lwt::Seg6(s) => s.mode != seg6::Mode::L2Encap,
+        }
+    }
+}

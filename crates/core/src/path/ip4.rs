@@ -1,0 +1,232 @@
+//! IPv4 input, local delivery (echo), forwarding and locally generated output.
+
+use std::net::{IpAddr, Ipv4Addr};
+
+use lwt_wire::icmpv4;
+use lwt_wire::{ip_proto, Ipv4Packet};
+
+use super::lookup::{self, Flow, Res};
+use super::{icmp, output, seg6, Cx, Verdict};
+use crate::dataplane::{LinkDpKind, NextHopDp, RouteDp, RouteKind};
+use crate::drop_reason::DropReason;
+use crate::packet::PacketBuf;
+
+/// `ip_rcv`: header checks (length, version, checksum), then routing.
+pub(crate) fn rcv(cx: &mut Cx<'_>, pkt: &mut PacketBuf, _src_mac: [u8; 6]) -> Verdict {
+    let Ok(ip) = Ipv4Packet::new_checked(pkt.data()) else {
+        return Verdict::Drop(DropReason::Ipv4Malformed);
+    };
+    if ip.version() != 4 {
+        return Verdict::Drop(DropReason::Ipv4Malformed);
+    }
+    if !ip.verify_checksum() {
+        return Verdict::Drop(DropReason::Ipv4BadChecksum);
+    }
+    let total = usize::from(ip.total_len());
+    let (src, dst) = (ip.src_addr(), ip.dst_addr());
+    pkt.truncate(total);
+    // ip_route_input_slow: martians are dropped without an ICMP error.
+    if src.is_multicast() || src.is_broadcast() || src.is_loopback() {
+        return Verdict::Drop(DropReason::MartianSource);
+    }
+    if dst.is_multicast() || dst.is_broadcast() || dst.is_unspecified() || dst.is_loopback() {
+        return Verdict::Drop(DropReason::MartianDestination);
+    }
+    route_input(cx, pkt)
+}
+
+/// Input route lookup and dispatch; also the re-entry point after decapsulation.
+pub(crate) fn route_input(cx: &mut Cx<'_>, pkt: &mut PacketBuf) -> Verdict {
+    let (src, dst, proto) = {
+        let ip = Ipv4Packet::new_unchecked(pkt.data());
+        (ip.src_addr(), ip.dst_addr(), ip.protocol())
+    };
+    let iif = pkt.meta.iif;
+    let link = cx.dp.link(iif);
+    let l3_dev = link.map_or(0, |l| l.l3_dev);
+    let flow = Flow {
+        iif: if l3_dev != 0 { l3_dev } else { iif },
+        oif: 0,
+        l3_table: link.and_then(|l| l.l3_table),
+        src: IpAddr::V4(src),
+        dst: IpAddr::V4(dst),
+        mark: pkt.meta.mark,
+    };
+    let hash = super::flow_hash(&src.octets(), &dst.octets(), proto);
+    match lookup::lookup(cx.dp, &flow) {
+        Res::Route(route) => dispatch(cx, pkt, route, hash),
+        Res::RuleBlackhole => Verdict::Drop(DropReason::RuleBlackhole),
+        // ip_error: EHOSTUNREACH → host unreachable, EACCES → filtered, ENETUNREACH → net.
+        Res::RuleUnreachable => unreachable(cx, pkt, 1, DropReason::RuleUnreachable),
+        Res::RuleProhibit => unreachable(cx, pkt, 13, DropReason::RuleProhibit),
+        Res::NoRoute => unreachable(cx, pkt, 0, DropReason::NoRoute),
+    }
+}
+
+fn unreachable(cx: &mut Cx<'_>, pkt: &mut PacketBuf, code: u8, r: DropReason) -> Verdict {
+    icmp::error4(cx, pkt, icmpv4::TYPE_DEST_UNREACH, code, 0, r)
+}
+
+fn dispatch(cx: &mut Cx<'_>, pkt: &mut PacketBuf, route: &RouteDp, hash: u32) -> Verdict {
+    match route.kind {
+        RouteKind::Local => local(cx, pkt),
+        RouteKind::Blackhole => Verdict::Drop(DropReason::RouteBlackhole),
+        RouteKind::Unreachable | RouteKind::Throw => {
+            unreachable(cx, pkt, 1, DropReason::RouteUnreachable)
+        }
+        RouteKind::Prohibit => unreachable(cx, pkt, 13, DropReason::RouteProhibit),
+        RouteKind::Unicast => {
+            let Some(nh) = lookup::select_nexthop(route, hash) else {
+                return Verdict::Drop(DropReason::NoRoute);
+            };
+            match &nh.lwt {
+                Some(lwt) if lwt.has_input() => seg6::input(cx, pkt, lwt, hash),
+                _ => forward(cx, pkt, nh),
+            }
+        }
+    }
+}
+
+/// `ip_forward`: TTL, DF and MTU, decrement with an incremental checksum update, output.
+pub(crate) fn forward(cx: &mut Cx<'_>, pkt: &mut PacketBuf, nh: &NextHopDp) -> Verdict {
+    if !cx.dp.sysctl.ip_forward {
+        return Verdict::Drop(DropReason::NoRoute);
+    }
+    let (ttl, df, dst) = {
+        let ip = Ipv4Packet::new_unchecked(pkt.data());
+        (ip.ttl(), ip.dont_frag(), ip.dst_addr())
+    };
+    if ttl <= 1 {
+        return icmp::error4(cx, pkt, icmpv4::TYPE_TIME_EXCEEDED, 0, 0, DropReason::TtlExpired);
+    }
+    let mtu = cx.dp.link(nh.oif).map_or(1500, |l| l.mtu) as usize;
+    if pkt.len() > mtu {
+        if df {
+            return icmp::error4(
+                cx,
+                pkt,
+                icmpv4::TYPE_DEST_UNREACH,
+                4,
+                mtu as u32,
+                DropReason::MtuExceeded,
+            );
+        }
+        return Verdict::Drop(DropReason::FragmentationNeeded);
+    }
+    Ipv4Packet::new_unchecked(pkt.data_mut()).dec_ttl_update_checksum();
+    cx.w.stats.forwarded += 1;
+    out_nexthop(cx, pkt, nh, dst, 0)
+}
+
+fn out_nexthop(
+    cx: &mut Cx<'_>,
+    pkt: &mut PacketBuf,
+    nh: &NextHopDp,
+    dst: Ipv4Addr,
+    depth: u8,
+) -> Verdict {
+    if let Some(link) = cx.dp.link(nh.oif) {
+        if link.kind == LinkDpKind::Vrf && depth < 8 {
+            let Some(table) = link.l3_table else {
+                return Verdict::Drop(DropReason::NoRoute);
+            };
+            return match lookup::lookup_table(cx.dp, table, IpAddr::V4(dst)) {
+                Some(r) if r.kind == RouteKind::Unicast => match lookup::select_nexthop(r, 0) {
+                    Some(nh2) if nh2.oif != nh.oif => out_nexthop(cx, pkt, nh2, dst, depth + 1),
+                    _ => Verdict::Drop(DropReason::NoRoute),
+                },
+                Some(r) if r.kind == RouteKind::Local => Verdict::Consumed,
+                _ => Verdict::Drop(DropReason::NoRoute),
+            };
+        }
+    }
+    let via = nh.gateway.unwrap_or(IpAddr::V4(dst));
+    output::xmit(cx, pkt, nh.oif, via)
+}
+
+/// Sends a packet this router originates, from the L3 domain of link `l3_iif`.
+pub(crate) fn output_local(cx: &mut Cx<'_>, pkt: &mut PacketBuf, l3_iif: u32) -> Verdict {
+    let (src, dst, proto) = {
+        let ip = Ipv4Packet::new_unchecked(pkt.data());
+        (ip.src_addr(), ip.dst_addr(), ip.protocol())
+    };
+    let link = cx.dp.link(l3_iif);
+    let flow = Flow {
+        iif: crate::router::LOOPBACK_IFINDEX,
+        oif: link.map_or(0, |l| l.l3_dev),
+        l3_table: link.and_then(|l| l.l3_table),
+        src: IpAddr::V4(src),
+        dst: IpAddr::V4(dst),
+        mark: pkt.meta.mark,
+    };
+    let route = match lookup::lookup(cx.dp, &flow) {
+        Res::Route(r) => r,
+        _ => return Verdict::Drop(DropReason::NoRoute),
+    };
+    match route.kind {
+        RouteKind::Unicast => {}
+        RouteKind::Local => return Verdict::Consumed,
+        _ => return Verdict::Drop(DropReason::NoRoute),
+    }
+    let hash = super::flow_hash(&src.octets(), &dst.octets(), proto);
+    let Some(nh) = lookup::select_nexthop(route, hash) else {
+        return Verdict::Drop(DropReason::NoRoute);
+    };
+    if src.is_unspecified() {
+        // Source selection on the output device (route prefsrc first).
+        let s = match route.prefsrc {
+            Some(IpAddr::V4(a)) => Some(a),
+            _ => cx.dp.link(nh.oif).and_then(|l| output::src4_on(l, dst)),
+        }
+        .unwrap_or(Ipv4Addr::UNSPECIFIED);
+        let mut ip = Ipv4Packet::new_unchecked(pkt.data_mut());
+        ip.set_src_addr(s);
+        ip.fill_checksum();
+    }
+    if let Some(lwt) = &nh.lwt {
+        if lwt.has_output() {
+            return seg6::output(cx, pkt, lwt, hash, l3_iif);
+        }
+    }
+    cx.w.stats.generated += 1;
+    out_nexthop(cx, pkt, nh, dst, 0)
+}
+
+/// Local delivery (`ip_local_deliver`): echo requests are answered; UDP gets a port
+/// unreachable and unknown protocols a protocol unreachable, as the kernel sends them.
+fn local(cx: &mut Cx<'_>, pkt: &mut PacketBuf) -> Verdict {
+    let (proto, hlen, frag) = {
+        let ip = Ipv4Packet::new_unchecked(pkt.data());
+        (ip.protocol(), ip.header_len(), ip.is_fragment())
+    };
+    if frag {
+        return Verdict::Drop(DropReason::Ipv4Fragment);
+    }
+    match proto {
+        ip_proto::ICMP => {
+            let t = pkt.data().get(hlen).copied();
+            if t == Some(icmpv4::TYPE_ECHO_REQUEST) {
+                icmp::echo_reply4(cx, pkt, hlen)
+            } else {
+                Verdict::Consumed
+            }
+        }
+        ip_proto::UDP => icmp::error4(
+            cx,
+            pkt,
+            icmpv4::TYPE_DEST_UNREACH,
+            3,
+            0,
+            DropReason::LocalNoListener,
+        ),
+        ip_proto::TCP => Verdict::Drop(DropReason::LocalNoListener),
+        _ => icmp::error4(
+            cx,
+            pkt,
+            icmpv4::TYPE_DEST_UNREACH,
+            2,
+            0,
+            DropReason::UnknownProtocol,
+        ),
+    }
+}

@@ -1,0 +1,346 @@
+//! IPv6 input, local delivery (echo, NDP), forwarding and locally generated output.
+
+use std::net::{IpAddr, Ipv6Addr};
+
+use lwt_wire::icmpv6::{self, Icmpv6Packet};
+use lwt_wire::{ip_proto, Ipv6Packet};
+
+use super::lookup::{self, Flow, Res};
+use super::{icmp, output, seg6, Cx, Verdict};
+use crate::dataplane::{LinkDpKind, NextHopDp, RouteDp, RouteKind};
+use crate::drop_reason::DropReason;
+use crate::packet::PacketBuf;
+
+/// `ip6_rcv`: header checks, then NDP for multicast, else routing.
+pub(crate) fn rcv(cx: &mut Cx<'_>, pkt: &mut PacketBuf, src_mac: [u8; 6]) -> Verdict {
+    let Ok(ip) = Ipv6Packet::new_checked(pkt.data()) else {
+        return Verdict::Drop(DropReason::Ipv6Malformed);
+    };
+    if ip.version() != 6 {
+        return Verdict::Drop(DropReason::Ipv6Malformed);
+    }
+    let total = ip.total_len();
+    let (src, dst) = (ip.src_addr(), ip.dst_addr());
+    // Link-layer padding is not part of the packet.
+    pkt.truncate(total);
+    if src.is_multicast() {
+        return Verdict::Drop(DropReason::MartianSource);
+    }
+    if dst.is_multicast() {
+        return multicast(cx, pkt, src_mac);
+    }
+    route_input(cx, pkt, Some(src_mac))
+}
+
+fn ingress_flow(cx: &Cx<'_>, iif: u32, src: Ipv6Addr, dst: Ipv6Addr, mark: u32) -> Flow {
+    let link = cx.dp.link(iif);
+    let l3_dev = link.map_or(0, |l| l.l3_dev);
+    Flow {
+        iif: if l3_dev != 0 { l3_dev } else { iif },
+        oif: 0,
+        l3_table: link.and_then(|l| l.l3_table),
+        src: IpAddr::V6(src),
+        dst: IpAddr::V6(dst),
+        mark,
+    }
+}
+
+/// Input route lookup and dispatch (`ip6_route_input` + `dst_input`). Also the re-entry
+/// point after an encapsulation or a SID behaviour rewrote the packet.
+pub(crate) fn route_input(
+    cx: &mut Cx<'_>,
+    pkt: &mut PacketBuf,
+    src_mac: Option<[u8; 6]>,
+) -> Verdict {
+    let (src, dst, nh, flowlabel) = {
+        let ip = Ipv6Packet::new_unchecked(pkt.data());
+        (ip.src_addr(), ip.dst_addr(), ip.next_header(), ip.flow_label())
+    };
+    let flow = ingress_flow(cx, pkt.meta.iif, src, dst, pkt.meta.mark);
+    match lookup::lookup(cx.dp, &flow) {
+        Res::Route(route) => {
+            let hash = super::flow_hash(&src.octets(), &dst.octets(), nh) ^ flowlabel;
+            dispatch(cx, pkt, route, hash, src_mac)
+        }
+        Res::RuleBlackhole => Verdict::Drop(DropReason::RuleBlackhole),
+        Res::RuleUnreachable => {
+            icmp::error6(cx, pkt, icmpv6::TYPE_DEST_UNREACH, 0, 0, DropReason::RuleUnreachable)
+        }
+        Res::RuleProhibit => {
+            icmp::error6(cx, pkt, icmpv6::TYPE_DEST_UNREACH, 1, 0, DropReason::RuleProhibit)
+        }
+        Res::NoRoute => {
+            icmp::error6(cx, pkt, icmpv6::TYPE_DEST_UNREACH, 0, 0, DropReason::NoRoute)
+        }
+    }
+}
+
+fn dispatch(
+    cx: &mut Cx<'_>,
+    pkt: &mut PacketBuf,
+    route: &RouteDp,
+    hash: u32,
+    src_mac: Option<[u8; 6]>,
+) -> Verdict {
+    match route.kind {
+        RouteKind::Local => local(cx, pkt, src_mac),
+        RouteKind::Blackhole => Verdict::Drop(DropReason::RouteBlackhole),
+        RouteKind::Unreachable | RouteKind::Throw => {
+            icmp::error6(cx, pkt, icmpv6::TYPE_DEST_UNREACH, 0, 0, DropReason::RouteUnreachable)
+        }
+        RouteKind::Prohibit => {
+            icmp::error6(cx, pkt, icmpv6::TYPE_DEST_UNREACH, 1, 0, DropReason::RouteProhibit)
+        }
+        RouteKind::Unicast => {
+            let Some(nh) = lookup::select_nexthop(route, hash) else {
+                return Verdict::Drop(DropReason::NoRoute);
+            };
+            match &nh.lwt {
+                Some(lwt) if lwt.has_input() => seg6::input(cx, pkt, lwt, hash),
+                _ => forward(cx, pkt, nh),
+            }
+        }
+    }
+}
+
+/// `ip6_forward`: forwarding enabled, hop limit, MTU, then decrement and output.
+pub(crate) fn forward(cx: &mut Cx<'_>, pkt: &mut PacketBuf, nh: &NextHopDp) -> Verdict {
+    if !cx.dp.sysctl.ip6_forward {
+        return Verdict::Drop(DropReason::NoRoute);
+    }
+    let (hl, dst, src) = {
+        let ip = Ipv6Packet::new_unchecked(pkt.data());
+        (ip.hop_limit(), ip.dst_addr(), ip.src_addr())
+    };
+    if src.is_unicast_link_local() {
+        // A link-local source cannot leave its link (ICMPv6 "beyond scope").
+        return icmp::error6(cx, pkt, icmpv6::TYPE_DEST_UNREACH, 2, 0, DropReason::MartianSource);
+    }
+    if hl <= 1 {
+        return icmp::error6(cx, pkt, icmpv6::TYPE_TIME_EXCEEDED, 0, 0, DropReason::HopLimitExpired);
+    }
+    let mtu = cx.dp.link(nh.oif).map_or(1500, |l| l.mtu) as usize;
+    if pkt.len() > mtu {
+        return icmp::error6(
+            cx,
+            pkt,
+            icmpv6::TYPE_PKT_TOO_BIG,
+            0,
+            mtu as u32,
+            DropReason::MtuExceeded,
+        );
+    }
+    Ipv6Packet::new_unchecked(pkt.data_mut()).set_hop_limit(hl - 1);
+    cx.w.stats.forwarded += 1;
+    out_nexthop(cx, pkt, nh, dst, 0)
+}
+
+/// Output through a next hop: a VRF device means "look up again in its table".
+fn out_nexthop(
+    cx: &mut Cx<'_>,
+    pkt: &mut PacketBuf,
+    nh: &NextHopDp,
+    dst: Ipv6Addr,
+    depth: u8,
+) -> Verdict {
+    if let Some(link) = cx.dp.link(nh.oif) {
+        if link.kind == LinkDpKind::Vrf && depth < 8 {
+            let Some(table) = link.l3_table else {
+                return Verdict::Drop(DropReason::NoRoute);
+            };
+            return match lookup::lookup_table(cx.dp, table, IpAddr::V6(dst)) {
+                Some(r) if r.kind == RouteKind::Unicast => {
+                    match lookup::select_nexthop(r, 0) {
+                        Some(nh2) if nh2.oif != nh.oif => out_nexthop(cx, pkt, nh2, dst, depth + 1),
+                        _ => Verdict::Drop(DropReason::NoRoute),
+                    }
+                }
+                Some(r) if r.kind == RouteKind::Local => Verdict::Consumed,
+                _ => Verdict::Drop(DropReason::NoRoute),
+            };
+        }
+    }
+    let via = nh.gateway.unwrap_or(IpAddr::V6(dst));
+    output::xmit(cx, pkt, nh.oif, via)
+}
+
+/// Sends a packet this router originates (echo reply, ICMP error): output route lookup in
+/// the L3 domain of `l3_dev`, LWT output hook, then the device.
+pub(crate) fn output_local(cx: &mut Cx<'_>, pkt: &mut PacketBuf, l3_iif: u32) -> Verdict {
+    if pkt.meta.lwt_depth >= 8 {
+        return Verdict::Drop(DropReason::LwtRecursion);
+    }
+    let (src, dst, nh) = {
+        let ip = Ipv6Packet::new_unchecked(pkt.data());
+        (ip.src_addr(), ip.dst_addr(), ip.next_header())
+    };
+    let link = cx.dp.link(l3_iif);
+    let l3_dev = link.map_or(0, |l| l.l3_dev);
+    let flow = Flow {
+        iif: crate::router::LOOPBACK_IFINDEX,
+        oif: l3_dev,
+        l3_table: link.and_then(|l| l.l3_table),
+        src: IpAddr::V6(src),
+        dst: IpAddr::V6(dst),
+        mark: pkt.meta.mark,
+    };
+    let route = match lookup::lookup(cx.dp, &flow) {
+        Res::Route(r) => r,
+        _ => return Verdict::Drop(DropReason::NoRoute),
+    };
+    let hash = super::flow_hash(&src.octets(), &dst.octets(), nh);
+    match route.kind {
+        RouteKind::Unicast => {}
+        RouteKind::Local => return Verdict::Consumed,
+        _ => return Verdict::Drop(DropReason::NoRoute),
+    }
+    let Some(nh) = lookup::select_nexthop(route, hash) else {
+        return Verdict::Drop(DropReason::NoRoute);
+    };
+    if let Some(lwt) = &nh.lwt {
+        if lwt.has_output() {
+            return seg6::output(cx, pkt, lwt, hash, l3_iif);
+        }
+    }
+    cx.w.stats.generated += 1;
+    out_nexthop(cx, pkt, nh, dst, 0)
+}
+
+/// Local delivery (`ip6_input_finish`): echo, NDP, errors for what nobody listens to.
+fn local(cx: &mut Cx<'_>, pkt: &mut PacketBuf, src_mac: Option<[u8; 6]>) -> Verdict {
+    let (nh, upper) = {
+        let ip = Ipv6Packet::new_unchecked(pkt.data());
+        (ip.next_header(), ip.upper_layer())
+    };
+    if nh == ip_proto::ROUTING {
+        // Native SRH processing for local addresses (seg6_enabled) is not lwt's: as with the
+        // default seg6_enabled=0, the packet is dropped.
+        return Verdict::Drop(DropReason::Seg6Disabled);
+    }
+    let Ok((proto, off)) = upper else {
+        return Verdict::Drop(DropReason::Ipv6Malformed);
+    };
+    match proto {
+        ip_proto::ICMPV6 => {
+            let Ok(msg) = Icmpv6Packet::new_checked(&pkt.data()[off..]) else {
+                return Verdict::Drop(DropReason::Ipv6Malformed);
+            };
+            match msg.msg_type() {
+                icmpv6::TYPE_ECHO_REQUEST => icmp::echo_reply6(cx, pkt, off),
+                icmpv6::TYPE_NEIGHBOR_SOLICIT | icmpv6::TYPE_NEIGHBOR_ADVERT => {
+                    ndp(cx, pkt, off, src_mac.unwrap_or([0; 6]))
+                }
+                _ => Verdict::Consumed,
+            }
+        }
+        ip_proto::UDP => icmp::error6(
+            cx,
+            pkt,
+            icmpv6::TYPE_DEST_UNREACH,
+            4,
+            0,
+            DropReason::LocalNoListener,
+        ),
+        ip_proto::TCP => Verdict::Drop(DropReason::LocalNoListener),
+        ip_proto::NONE => Verdict::Consumed,
+        _ => {
+            // Unrecognised next header: parameter problem pointing at the next-header field.
+            icmp::error6(cx, pkt, icmpv6::TYPE_PARAM_PROBLEM, 1, 6, DropReason::UnknownProtocol)
+        }
+    }
+}
+
+/// Multicast destinations: only NDP is handled.
+fn multicast(cx: &mut Cx<'_>, pkt: &mut PacketBuf, src_mac: [u8; 6]) -> Verdict {
+    let upper = Ipv6Packet::new_unchecked(pkt.data()).upper_layer();
+    match upper {
+        Ok((ip_proto::ICMPV6, off)) => {
+            let t = pkt.data().get(off).copied().unwrap_or(0);
+            if t == icmpv6::TYPE_NEIGHBOR_SOLICIT || t == icmpv6::TYPE_NEIGHBOR_ADVERT {
+                ndp(cx, pkt, off, src_mac)
+            } else {
+                Verdict::Consumed
+            }
+        }
+        _ => Verdict::Consumed,
+    }
+}
+
+/// Neighbour solicitations for our addresses (or proxied ones) get an advertisement;
+/// solicitations and advertisements teach us the sender's MAC.
+fn ndp(cx: &mut Cx<'_>, pkt: &mut PacketBuf, off: usize, src_mac: [u8; 6]) -> Verdict {
+    let iif = pkt.meta.iif;
+    let Some(link) = cx.dp.link(iif) else {
+        return Verdict::Drop(DropReason::LinkDown);
+    };
+    let (src, hl) = {
+        let ip = Ipv6Packet::new_unchecked(pkt.data());
+        (ip.src_addr(), ip.hop_limit())
+    };
+    let msg = &pkt.data()[off..];
+    // RFC 4861 §7.1.1: hop limit 255, code 0, at least 24 bytes.
+    if hl != 255 || msg.len() < 24 || msg[1] != 0 {
+        return Verdict::Drop(DropReason::NdpMalformed);
+    }
+    let target = Ipv6Addr::from(<[u8; 16]>::try_from(&msg[8..24]).expect("24 bytes checked"));
+    let mut lladdr = None;
+    let mut opts = &msg[24..];
+    while opts.len() >= 8 {
+        let olen = usize::from(opts[1]) * 8;
+        if olen == 0 || olen > opts.len() {
+            return Verdict::Drop(DropReason::NdpMalformed);
+        }
+        if (opts[0] == 1 || opts[0] == 2) && olen >= 8 {
+            lladdr = Some(<[u8; 6]>::try_from(&opts[2..8]).expect("8-byte option"));
+        }
+        opts = &opts[olen..];
+    }
+    if msg[0] == icmpv6::TYPE_NEIGHBOR_ADVERT {
+        if let Some(mac) = lladdr {
+            cx.w.learn(cx.dp, iif, IpAddr::V6(target), mac);
+        }
+        return Verdict::Consumed;
+    }
+    // Solicitation.
+    if !src.is_unspecified() {
+        cx.w.learn(cx.dp, iif, IpAddr::V6(src), lladdr.unwrap_or(src_mac));
+    }
+    let ours = link.v6.iter().any(|(a, _)| *a == target);
+    let proxied = !ours
+        && cx.dp.sysctl.ip6_forward
+        && link.proxy_ndp
+        && cx.dp.proxy.contains_key(&(iif, IpAddr::V6(target)));
+    if !ours && !proxied {
+        return Verdict::Consumed;
+    }
+    // ndisc_send_na: solicited; override only for our own addresses; router flag since
+    // this is a router (for proxies, as the proxy entry says: lwt entries have no flag).
+    let router = ours;
+    let (dst, dst_mac) = if src.is_unspecified() {
+        let all = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 1);
+        (all, lwt_wire::EthernetAddress::from_ipv6_multicast(&all).0)
+    } else {
+        (src, lladdr.unwrap_or(src_mac))
+    };
+    let na_src = if ours {
+        target
+    } else {
+        output::src6_on(link, dst.is_unicast_link_local()).unwrap_or(target)
+    };
+    let mac = link.mac;
+    let flags: u8 = (if router { 0x80 } else { 0 })
+        | (if !src.is_unspecified() { 0x40 } else { 0 })
+        | (if ours { 0x20 } else { 0 });
+    output::write_ndp(pkt, mac, dst_mac, na_src, dst, |icmp| {
+        let b = icmp.into_inner();
+        b[0] = icmpv6::TYPE_NEIGHBOR_ADVERT;
+        b[1] = 0;
+        b[4] = flags;
+        b[5..8].fill(0);
+        b[8..24].copy_from_slice(&target.octets());
+        b[24] = 2; // target link-layer address option
+        b[25] = 1;
+        b[26..32].copy_from_slice(&mac);
+    });
+    Verdict::Tx(iif)
+}

@@ -1,0 +1,113 @@
+//! Policy rules and FIB lookups (`fib_rules_lookup` + `fib_table_lookup`).
+
+use std::net::IpAddr;
+
+use crate::dataplane::{Dataplane, NextHopDp, RouteDp, RouteKind, RuleActionDp, RuleDp};
+
+/// The keys of one lookup (the kernel's `flowi`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Flow {
+    /// Ingress device as rules see it: the VRF device for links enslaved to a VRF
+    /// (the VRF's l3_rcv makes it the ingress), or loopback for local output.
+    pub iif: u32,
+    pub oif: u32,
+    /// Table of the L3 domain (for the `l3mdev` rule).
+    pub l3_table: Option<u32>,
+    pub src: IpAddr,
+    pub dst: IpAddr,
+    pub mark: u32,
+}
+
+/// What the rules and tables decided.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Res<'a> {
+    Route(&'a RouteDp),
+    NoRoute,
+    RuleBlackhole,
+    RuleUnreachable,
+    RuleProhibit,
+}
+
+fn in_prefix(p: &(IpAddr, u8), a: &IpAddr) -> bool {
+    match (p.0, a) {
+        (IpAddr::V4(n), IpAddr::V4(a)) => {
+            let m = if p.1 == 0 { 0 } else { u32::MAX << (32 - u32::from(p.1)) };
+            (u32::from(n) ^ u32::from(*a)) & m == 0
+        }
+        (IpAddr::V6(n), IpAddr::V6(a)) => {
+            let m = if p.1 == 0 { 0 } else { u128::MAX << (128 - u32::from(p.1)) };
+            (u128::from(n) ^ u128::from(*a)) & m == 0
+        }
+        _ => false,
+    }
+}
+
+fn rule_matches(r: &RuleDp, f: &Flow) -> bool {
+    let m = r.from.as_ref().is_none_or(|p| in_prefix(p, &f.src))
+        && r.to.as_ref().is_none_or(|p| in_prefix(p, &f.dst))
+        && r.iif.is_none_or(|i| i == f.iif)
+        && r.oif.is_none_or(|o| o == f.oif)
+        && r.fwmark.is_none_or(|(v, mask)| f.mark & mask == v)
+        && (!r.l3mdev || f.l3_table.is_some());
+    m != r.invert
+}
+
+/// Runs the rules in priority order; a lookup rule whose table has no match (or hits a
+/// `throw` route) falls through to the next rule, as in the kernel.
+pub(crate) fn lookup<'a>(dp: &'a Dataplane, f: &Flow) -> Res<'a> {
+    let rules = if f.dst.is_ipv6() {
+        &dp.rules6
+    } else {
+        &dp.rules4
+    };
+    for r in rules {
+        if !rule_matches(r, f) {
+            continue;
+        }
+        let table = match r.action {
+            RuleActionDp::Blackhole => return Res::RuleBlackhole,
+            RuleActionDp::Unreachable => return Res::RuleUnreachable,
+            RuleActionDp::Prohibit => return Res::RuleProhibit,
+            RuleActionDp::Lookup(_) if r.l3mdev => f.l3_table.and_then(|t| dp.table(t)),
+            RuleActionDp::Lookup(t) => t.map(|i| &dp.tables[i]),
+        };
+        let Some(table) = table else { continue };
+        let found = match f.dst {
+            IpAddr::V4(a) => table.lookup4(a),
+            IpAddr::V6(a) => table.lookup6(a),
+        };
+        match found {
+            Some(route) if route.kind != RouteKind::Throw => return Res::Route(route),
+            _ => continue,
+        }
+    }
+    Res::NoRoute
+}
+
+/// Looks up directly in one table (End.T, End.DT6 legacy mode, VRF device output).
+pub(crate) fn lookup_table<'a>(dp: &'a Dataplane, table: u32, dst: IpAddr) -> Option<&'a RouteDp> {
+    let t = dp.table(table)?;
+    match dst {
+        IpAddr::V4(a) => t.lookup4(a),
+        IpAddr::V6(a) => t.lookup6(a),
+    }
+}
+
+/// Hash-threshold ECMP over weighted next hops.
+#[inline]
+pub(crate) fn select_nexthop(route: &RouteDp, hash: u32) -> Option<&NextHopDp> {
+    match route.nexthops.len() {
+        0 => None,
+        1 => route.nexthops.first(),
+        _ => {
+            let mut point = hash % route.total_weight.max(1);
+            for nh in &route.nexthops {
+                if point < nh.weight {
+                    return Some(nh);
+                }
+                point -= nh.weight;
+            }
+            route.nexthops.last()
+        }
+    }
+}

@@ -1,0 +1,181 @@
+//! The router's objects as `show` dumps them (the config crate's `*Entry` types), with
+//! counters summed from the workers.
+
+use lwt_config as cfg;
+use lwt_config::{Family, IpPrefix, NudState};
+
+use crate::router::{Link, Route, Router};
+use crate::stats::Stats;
+
+impl Router {
+    fn route_entry(&self, r: &Route, stats: Option<&Stats>) -> cfg::RouteEntry {
+        let v6 = r.family == Family::V6;
+        cfg::RouteEntry {
+            family: r.family,
+            rtype: r.rtype,
+            dst: r.dst,
+            from: None,
+            tos: r.tos,
+            table: r.table,
+            protocol: r.protocol,
+            scope: r.scope,
+            metric: (v6 || r.metric != 0).then_some(r.metric),
+            prefsrc: r.prefsrc,
+            flags: 0,
+            nexthops: r
+                .nexthops
+                .iter()
+                .map(|n| cfg::NextHopEntry {
+                    via: n.via,
+                    dev: n.dev.map(|d| self.link_name(d)),
+                    weight: n.weight,
+                    flags: if n.onlink { cfg::RTNH_F_ONLINK } else { 0 },
+                    encap: n.encap.clone(),
+                    counters: match &n.encap {
+                        Some(cfg::Encap::Seg6Local(s)) if s.count => Some(
+                            stats
+                                .and_then(|st| st.sids.get(r.slot as usize))
+                                .map(|c| cfg::Seg6LocalCounters {
+                                    packets: c.ok.packets,
+                                    bytes: c.ok.bytes,
+                                    errors: c.errors,
+                                })
+                                .unwrap_or_default(),
+                        ),
+                        _ => None,
+                    },
+                })
+                .collect(),
+            multipath: r.multipath,
+            pref: v6.then_some(cfg::ICMPV6_ROUTER_PREF_MEDIUM),
+            mtu: None,
+            mtu_lock: false,
+            advmss: None,
+            hoplimit: None,
+            expires: None,
+        }
+    }
+
+    /// Configured and kernel-derived routes, in table then family then prefix order.
+    pub fn route_entries(&self, stats: Option<&Stats>) -> Vec<cfg::RouteEntry> {
+        let mut all: Vec<Route> = self.routes.iter().cloned().chain(self.kernel_routes()).collect();
+        all.sort_by(|a, b| {
+            (a.table, a.family == Family::V6, a.dst.addr, a.dst.len, a.metric)
+                .cmp(&(b.table, b.family == Family::V6, b.dst.addr, b.dst.len, b.metric))
+        });
+        all.iter().map(|r| self.route_entry(r, stats)).collect()
+    }
+
+    fn link_entry(&self, l: &Link, stats: Option<&Stats>) -> cfg::LinkEntry {
+        let loopback = l.kind.is_none();
+        cfg::LinkEntry {
+            ifindex: l.ifindex,
+            name: l.name.clone(),
+            kind: l.kind_name().to_string(),
+            kind_info: l.kind.clone(),
+            mtu: l.mtu,
+            mac: Some(l.mac),
+            up: l.up,
+            carrier: l.up,
+            loopback,
+            master: l.master.map(|m| self.link_name(m)),
+            qdisc: if loopback { "noqueue" } else { "noqueue" }.to_string(),
+            txqlen: 1000,
+            stats: stats.map(|s| {
+                let c = s.links.get(l.ifindex as usize).copied().unwrap_or_default();
+                cfg::LinkStats {
+                    rx_bytes: c.rx.bytes,
+                    rx_packets: c.rx.packets,
+                    rx_dropped: c.rx_dropped,
+                    tx_bytes: c.tx.bytes,
+                    tx_packets: c.tx.packets,
+                    tx_dropped: c.tx_dropped,
+                    ..Default::default()
+                }
+            }),
+        }
+    }
+
+    pub fn link_entries(&self, stats: Option<&Stats>) -> Vec<cfg::LinkEntry> {
+        self.links.values().map(|l| self.link_entry(l, stats)).collect()
+    }
+
+    pub fn addr_entries(&self) -> Vec<cfg::LinkAddrs> {
+        self.links
+            .values()
+            .map(|l| cfg::LinkAddrs {
+                link: self.link_entry(l, None),
+                addrs: l
+                    .addrs
+                    .iter()
+                    .map(|p| addr_entry(l, p))
+                    .collect(),
+            })
+            .collect()
+    }
+
+    pub fn neigh_entries(&self) -> Vec<cfg::NeighEntry> {
+        self.neighs
+            .iter()
+            .map(|n| cfg::NeighEntry {
+                addr: n.addr,
+                lladdr: n.lladdr,
+                dev: self.link_name(n.dev),
+                state: if n.proxy { NudState::None } else { n.state },
+                proxy: n.proxy,
+                router: n.router,
+            })
+            .collect()
+    }
+
+    pub fn rule_entries(&self) -> Vec<cfg::RuleEntry> {
+        let mut rules: Vec<_> = self.rules.clone();
+        rules.sort_by_key(|r| (r.family == Family::V6, r.priority.unwrap_or(0)));
+        rules
+            .into_iter()
+            .map(|spec| cfg::RuleEntry {
+                priority: spec.priority.unwrap_or(0),
+                iif_detached: spec.iif.as_deref().is_some_and(|d| self.link_by_name(d).is_none()),
+                oif_detached: spec.oif.as_deref().is_some_and(|d| self.link_by_name(d).is_none()),
+                spec,
+            })
+            .collect()
+    }
+
+    pub fn hmac_entries(&self) -> Vec<cfg::HmacEntry> {
+        self.hmac_keys
+            .values()
+            .map(|k| cfg::HmacEntry {
+                keyid: k.id,
+                algo: match k.algo {
+                    crate::lwt::hmac::HmacAlgo::Sha1 => cfg::HmacAlgo::Sha1,
+                    crate::lwt::hmac::HmacAlgo::Sha256 => cfg::HmacAlgo::Sha256,
+                },
+                secret: String::from_utf8_lossy(&k.secret).into_owned(),
+            })
+            .collect()
+    }
+}
+
+fn addr_entry(l: &Link, p: &IpPrefix) -> cfg::AddrEntry {
+    let scope = match p.addr {
+        std::net::IpAddr::V6(a) if a.is_loopback() => cfg::RT_SCOPE_HOST,
+        std::net::IpAddr::V6(a) if a.is_unicast_link_local() => cfg::RT_SCOPE_LINK,
+        std::net::IpAddr::V4(a) if a.is_loopback() => cfg::RT_SCOPE_HOST,
+        _ => cfg::RT_SCOPE_UNIVERSE,
+    };
+    cfg::AddrEntry {
+        ifindex: l.ifindex,
+        dev: l.name.clone(),
+        prefix: *p,
+        peer: None,
+        broadcast: None,
+        scope,
+        label: None,
+        nodad: false,
+        noprefixroute: false,
+        permanent: true,
+        tentative: false,
+    }
+}
+

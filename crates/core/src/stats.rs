@@ -1,0 +1,136 @@
+//! Always-on counters. Each worker owns a `Stats` and updates it without atomics;
+//! readers sum the workers' copies.
+
+use crate::drop_reason::DropReason;
+
+/// Packet and byte counts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Count {
+    pub packets: u64,
+    pub bytes: u64,
+}
+
+impl Count {
+    #[inline]
+    pub fn add(&mut self, bytes: usize) {
+        self.packets += 1;
+        self.bytes += bytes as u64;
+    }
+}
+
+/// Per-link counters, as `ip -s link` shows them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LinkStats {
+    pub rx: Count,
+    pub tx: Count,
+    pub rx_dropped: u64,
+    pub tx_dropped: u64,
+}
+
+/// Counters of one SID route (the kernel's seg6local `count` attribute counts by the
+/// behaviour's outcome; lwt keeps them for every SID and adds per-reason drops).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SidStats {
+    pub ok: Count,
+    pub errors: u64,
+}
+
+/// One worker's counters.
+#[derive(Debug, Clone, Default)]
+pub struct Stats {
+    /// Indexed by ifindex.
+    pub links: Vec<LinkStats>,
+    /// Indexed by the route's counter slot (assigned at install, stable across snapshots).
+    pub sids: Vec<SidStats>,
+    pub drops: Vec<u64>,
+    /// Drops per (SID slot, reason), for `lwt stats` per behaviour.
+    pub sid_drops: Vec<(u32, DropReason, u64)>,
+    pub forwarded: u64,
+    pub local: u64,
+    pub generated: u64,
+}
+
+impl Stats {
+    pub fn new() -> Self {
+        Stats {
+            drops: vec![0; DropReason::COUNT],
+            ..Default::default()
+        }
+    }
+
+    #[inline]
+    pub fn link(&mut self, ifindex: u32) -> &mut LinkStats {
+        let i = ifindex as usize;
+        if i >= self.links.len() {
+            self.links.resize(i + 1, LinkStats::default());
+        }
+        &mut self.links[i]
+    }
+
+    #[inline]
+    pub fn sid(&mut self, slot: u32) -> &mut SidStats {
+        let i = slot as usize;
+        if i >= self.sids.len() {
+            self.sids.resize(i + 1, SidStats::default());
+        }
+        &mut self.sids[i]
+    }
+
+    #[inline]
+    pub fn drop(&mut self, reason: DropReason) {
+        if self.drops.len() < DropReason::COUNT {
+            self.drops.resize(DropReason::COUNT, 0);
+        }
+        self.drops[reason as usize] += 1;
+    }
+
+    /// Counts a drop that happened inside a SID's behaviour.
+    pub fn sid_drop(&mut self, slot: u32, reason: DropReason) {
+        self.sid(slot).errors += 1;
+        match self
+            .sid_drops
+            .iter_mut()
+            .find(|(s, r, _)| *s == slot && *r == reason)
+        {
+            Some(e) => e.2 += 1,
+            None => self.sid_drops.push((slot, reason, 1)),
+        }
+    }
+
+    /// Adds another worker's counters into this one.
+    pub fn merge(&mut self, other: &Stats) {
+        for (i, l) in other.links.iter().enumerate() {
+            let m = self.link(i as u32);
+            m.rx.packets += l.rx.packets;
+            m.rx.bytes += l.rx.bytes;
+            m.tx.packets += l.tx.packets;
+            m.tx.bytes += l.tx.bytes;
+            m.rx_dropped += l.rx_dropped;
+            m.tx_dropped += l.tx_dropped;
+        }
+        for (i, s) in other.sids.iter().enumerate() {
+            let m = self.sid(i as u32);
+            m.ok.packets += s.ok.packets;
+            m.ok.bytes += s.ok.bytes;
+            m.errors += s.errors;
+        }
+        for (i, d) in other.drops.iter().enumerate() {
+            if let Some(r) = DropReason::ALL.get(i) {
+                self.drops[*r as usize] += d;
+            }
+        }
+        for &(slot, reason, n) in &other.sid_drops {
+            match self
+                .sid_drops
+                .iter_mut()
+                .find(|(s, r, _)| *s == slot && *r == reason)
+            {
+                Some(e) => e.2 += n,
+                None => self.sid_drops.push((slot, reason, n)),
+            }
+        }
+        self.forwarded += other.forwarded;
+        self.local += other.local;
+        self.generated += other.generated;
+    }
+}

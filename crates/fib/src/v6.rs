@@ -1,0 +1,60 @@
+//! IPv6 FIB: a [`Poptrie`] over `u128` keys (`u128::from(Ipv6Addr)`).
+
+use crate::poptrie::Poptrie;
+
+/// Largest direct-pointing table for IPv6: 2^16 entries (256 KiB), used from a few
+/// thousand prefixes up. Below it, path compression skips the long runs of bits that
+/// IPv6 prefixes share (common /16 and /32 blocks, zero-filled SID function bits).
+const MAX_DIRECT_BITS: u32 = 16;
+
+/// Immutable IPv6 longest-prefix-match table mapping prefixes to `u32` values.
+///
+/// Build a new one whenever the routing table changes and publish it atomically;
+/// lookups never lock or allocate.
+#[derive(Clone, Debug, Default)]
+pub struct Fib6 {
+    trie: Poptrie<u128>,
+}
+
+impl Fib6 {
+    /// Builds a table from `(prefix, prefix_len, value)` triples. Host bits beyond
+    /// `prefix_len` are ignored; for a repeated `(prefix, prefix_len)` the last wins.
+    ///
+    /// # Panics
+    /// If a `prefix_len` exceeds 128 or a value exceeds [`MAX_VALUE`](crate::MAX_VALUE).
+    pub fn build(entries: &[(u128, u8, u32)]) -> Fib6 {
+        Fib6 {
+            trie: Poptrie::build(entries, MAX_DIRECT_BITS),
+        }
+    }
+
+    /// The value of the longest prefix containing `addr`, if any.
+    #[inline]
+    pub fn lookup(&self, addr: u128) -> Option<u32> {
+        self.trie.lookup(addr)
+    }
+
+    /// Looks up every address of `addrs` into the same position of `out`.
+    ///
+    /// # Panics
+    /// If the slices differ in length.
+    #[inline]
+    pub fn lookup_batch(&self, addrs: &[u128], out: &mut [Option<u32>]) {
+        self.trie.lookup_batch(addrs, out);
+    }
+
+    /// Number of distinct prefixes.
+    pub fn len(&self) -> usize {
+        self.trie.len()
+    }
+
+    /// True when the table holds no prefix.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Heap and inline bytes used by the table.
+    pub fn memory_bytes(&self) -> usize {
+        self.trie.memory_bytes()
+    }
+}

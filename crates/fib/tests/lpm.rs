@@ -1,0 +1,238 @@
+//! Property tests: Fib4/Fib6 against a naive longest-prefix-match reference.
+
+use lwt_fib::{Fib4, Fib6, MAX_VALUE};
+use proptest::prelude::*;
+
+fn mask4(len: u8) -> u32 {
+    u32::MAX.checked_shl(32 - u32::from(len)).unwrap_or(0)
+}
+
+fn mask6(len: u8) -> u128 {
+    u128::MAX.checked_shl(128 - u32::from(len)).unwrap_or(0)
+}
+
+/// Scans every prefix; on equal length (a duplicate) the later entry wins.
+fn ref4(t: &[(u32, u8, u32)], a: u32) -> Option<u32> {
+    let mut best: Option<(u8, u32)> = None;
+    for &(p, l, v) in t {
+        if (a ^ p) & mask4(l) == 0 && best.is_none_or(|(bl, _)| l >= bl) {
+            best = Some((l, v));
+        }
+    }
+    best.map(|b| b.1)
+}
+
+fn ref6(t: &[(u128, u8, u32)], a: u128) -> Option<u32> {
+    let mut best: Option<(u8, u32)> = None;
+    for &(p, l, v) in t {
+        if (a ^ p) & mask6(l) == 0 && best.is_none_or(|(bl, _)| l >= bl) {
+            best = Some((l, v));
+        }
+    }
+    best.map(|b| b.1)
+}
+
+/// Addresses at and around every prefix's edges: where off-by-one bugs live.
+fn probes4(t: &[(u32, u8, u32)]) -> Vec<u32> {
+    let mut out = Vec::new();
+    for &(p, l, _) in t {
+        let net = p & mask4(l);
+        let bcast = net | !mask4(l);
+        out.extend([p, net, bcast, net.wrapping_sub(1), bcast.wrapping_add(1)]);
+        if l > 0 {
+            out.push(net ^ (1 << (32 - l))); // last prefix bit flipped: the sibling
+        }
+        if l < 32 {
+            out.push(net ^ (1 << (31 - l))); // first host bit set
+        }
+    }
+    out
+}
+
+fn probes6(t: &[(u128, u8, u32)]) -> Vec<u128> {
+    let mut out = Vec::new();
+    for &(p, l, _) in t {
+        let net = p & mask6(l);
+        let bcast = net | !mask6(l);
+        out.extend([p, net, bcast, net.wrapping_sub(1), bcast.wrapping_add(1)]);
+        if l > 0 {
+            out.push(net ^ (1 << (128 - l)));
+        }
+        if l < 128 {
+            out.push(net ^ (1 << (127 - l)));
+        }
+    }
+    out
+}
+
+/// Prefix lengths across the whole range, with extra weight on the ends.
+fn len4() -> impl Strategy<Value = u8> {
+    prop_oneof![4 => 0u8..=32, 1 => Just(0u8), 2 => Just(32u8), 2 => 20u8..=32]
+}
+
+fn len6() -> impl Strategy<Value = u8> {
+    prop_oneof![
+        4 => 0u8..=128,
+        1 => Just(0u8),
+        2 => Just(128u8),
+        1 => Just(64u8),
+        1 => Just(48u8),
+        2 => 100u8..=128,
+    ]
+}
+
+/// Values are small (so equal neighbours merge into one leaf run) or the maximum.
+fn value() -> impl Strategy<Value = u32> {
+    prop_oneof![8 => 0u32..40, 1 => Just(MAX_VALUE)]
+}
+
+/// Each prefix keeps the top `width` bits of one of a few base addresses (so prefixes
+/// nest and share long runs of bits), or is random; duplicates arise naturally.
+fn table4(max: usize) -> impl Strategy<Value = Vec<(u32, u8, u32)>> {
+    prop::collection::vec(any::<u32>(), 1..4).prop_flat_map(move |bases| {
+        let nb = bases.len();
+        prop::collection::vec((0..=nb, any::<u32>(), 0u32..=32, len4(), value()), 0..max).prop_map(
+            move |raw| {
+                raw.into_iter()
+                    .map(|(b, noise, width, len, v)| {
+                        let key = match bases.get(b) {
+                            Some(&base) => base ^ noise.checked_shr(width).unwrap_or(0),
+                            None => noise,
+                        };
+                        (key, len, v)
+                    })
+                    .collect()
+            },
+        )
+    })
+}
+
+fn table6(max: usize) -> impl Strategy<Value = Vec<(u128, u8, u32)>> {
+    prop::collection::vec(any::<u128>(), 1..4).prop_flat_map(move |bases| {
+        let nb = bases.len();
+        prop::collection::vec((0..=nb, any::<u128>(), 0u32..=128, len6(), value()), 0..max)
+            .prop_map(move |raw| {
+                raw.into_iter()
+                    .map(|(b, noise, width, len, v)| {
+                        let key = match bases.get(b) {
+                            Some(&base) => base ^ noise.checked_shr(width).unwrap_or(0),
+                            None => noise,
+                        };
+                        (key, len, v)
+                    })
+                    .collect()
+            })
+    })
+}
+
+fn check4(t: &[(u32, u8, u32)], random: &[u32]) -> Result<(), TestCaseError> {
+    let fib = Fib4::build(t);
+    let mut distinct: Vec<(u32, u8)> = t.iter().map(|&(p, l, _)| (p & mask4(l), l)).collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    prop_assert_eq!(fib.len(), distinct.len());
+    prop_assert_eq!(fib.is_empty(), t.is_empty());
+    let addrs: Vec<u32> = probes4(t)
+        .into_iter()
+        .chain(random.iter().copied())
+        .collect();
+    for &a in &addrs {
+        prop_assert_eq!(fib.lookup(a), ref4(t, a), "addr {:#010x}", a);
+    }
+    let mut out = vec![Some(u32::MAX); addrs.len()];
+    fib.lookup_batch(&addrs, &mut out);
+    for (&a, &o) in addrs.iter().zip(&out) {
+        prop_assert_eq!(o, ref4(t, a), "batch addr {:#010x}", a);
+    }
+    Ok(())
+}
+
+fn check6(t: &[(u128, u8, u32)], random: &[u128]) -> Result<(), TestCaseError> {
+    let fib = Fib6::build(t);
+    let mut distinct: Vec<(u128, u8)> = t.iter().map(|&(p, l, _)| (p & mask6(l), l)).collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    prop_assert_eq!(fib.len(), distinct.len());
+    prop_assert_eq!(fib.is_empty(), t.is_empty());
+    let addrs: Vec<u128> = probes6(t)
+        .into_iter()
+        .chain(random.iter().copied())
+        .collect();
+    for &a in &addrs {
+        prop_assert_eq!(fib.lookup(a), ref6(t, a), "addr {:#034x}", a);
+    }
+    let mut out = vec![Some(u32::MAX); addrs.len()];
+    fib.lookup_batch(&addrs, &mut out);
+    for (&a, &o) in addrs.iter().zip(&out) {
+        prop_assert_eq!(o, ref6(t, a), "batch addr {:#034x}", a);
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn v4_matches_reference(
+        t in table4(300),
+        random in prop::collection::vec(any::<u32>(), 64),
+    ) {
+        check4(&t, &random)?;
+    }
+
+    #[test]
+    fn v6_matches_reference(
+        t in table6(300),
+        random in prop::collection::vec(any::<u128>(), 64),
+    ) {
+        check6(&t, &random)?;
+    }
+
+    /// Few prefixes: the no-direct-table path, where most edge cases are reachable.
+    #[test]
+    fn v4_small_matches_reference(
+        t in table4(8),
+        random in prop::collection::vec(any::<u32>(), 32),
+    ) {
+        check4(&t, &random)?;
+    }
+
+    #[test]
+    fn v6_small_matches_reference(
+        t in table6(8),
+        random in prop::collection::vec(any::<u128>(), 32),
+    ) {
+        check6(&t, &random)?;
+    }
+}
+
+/// Thousands of prefixes (a large direct table), checked at every edge and at random.
+#[test]
+fn large_tables_match_reference() {
+    let mut x = 0x2545_f491_4f6c_dd1du64;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let lens4 = [8u8, 12, 16, 19, 22, 24, 24, 24, 27, 32];
+    let t4: Vec<(u32, u8, u32)> = (0..5000)
+        .map(|i| (next() as u32 & 0xC0FF_FFFF, lens4[i % 10], (i % 977) as u32))
+        .collect();
+    let random4: Vec<u32> = (0..2000).map(|_| next() as u32).collect();
+    check4(&t4, &random4).unwrap();
+
+    let lens6 = [16u8, 32, 48, 48, 56, 64, 64, 96, 127, 128];
+    let top = next() as u128;
+    let t6: Vec<(u128, u8, u32)> = (0..5000)
+        .map(|i| {
+            let k = top << 112 | ((next() & 0xF) as u128) << 100 | (next() as u128) << 32;
+            (k | next() as u128 & 0xFF, lens6[i % 10], i as u32)
+        })
+        .collect();
+    let random6: Vec<u128> = (0..2000)
+        .map(|_| top << 112 | (next() as u128) << 64 | next() as u128)
+        .collect();
+    check6(&t6, &random6).unwrap();
+}
