@@ -14,7 +14,10 @@ pub fn parse_addr(args: &mut Args, opts: &Options) -> Result<AddrCmd> {
     };
     let v = verb.as_str();
     let modify = |verb: Verb, args: &mut Args| -> Result<AddrCmd> {
-        Ok(AddrCmd::Modify { verb, spec: parse_addr_spec(args, opts)? })
+        Ok(AddrCmd::Modify {
+            verb,
+            spec: parse_addr_spec(args, opts)?,
+        })
     };
     if matches(v, "add") {
         modify(Verb::Add, args)
@@ -28,20 +31,29 @@ pub fn parse_addr(args: &mut Args, opts: &Options) -> Result<AddrCmd> {
         Ok(AddrCmd::Show(parse_addr_filter(args, opts)?))
     } else if matches(v, "flush") {
         if args.is_empty() {
-            return Err(ParseError::new("Flush requires arguments.").with_hint("e.g. `addr flush dev eth0`"));
+            return Err(ParseError::new("Flush requires arguments.")
+                .with_hint("e.g. `addr flush dev eth0`"));
         }
         Ok(AddrCmd::Flush(parse_addr_filter(args, opts)?))
     } else if matches(v, "help") {
-        Err(ParseError::new("Usage: ip address { add | change | replace | del } IFADDR dev IFNAME [ scope SCOPE ] [ nodad ] [ noprefixroute ]"))
+        Err(ParseError::new(
+            "Usage: ip address { add | change | replace | del } IFADDR dev IFNAME [ scope SCOPE ] [ nodad ] [ noprefixroute ]",
+        ))
     } else {
-        Err(ParseError::new(format!("Command \"{v}\" is unknown, try \"ip address help\"."))
-            .with_hint("address commands: add, del, change, replace, show, flush"))
+        Err(ParseError::new(format!(
+            "Command \"{v}\" is unknown, try \"ip address help\"."
+        ))
+        .with_hint("address commands: add, del, change, replace, show, flush"))
     }
 }
 
 fn unsupported(kw: &str) -> ParseError {
-    ParseError::new(format!("address attribute \"{kw}\" is not supported by lwt"))
-        .with_hint("lwt supports: dev, peer, scope, label, metric, nodad, noprefixroute, home, optimistic")
+    ParseError::new(format!(
+        "address attribute \"{kw}\" is not supported by lwt"
+    ))
+    .with_hint(
+        "lwt supports: dev, peer, scope, label, metric, nodad, noprefixroute, home, optimistic",
+    )
 }
 
 /// `ipaddr_modify`.
@@ -80,7 +92,8 @@ fn parse_addr_spec(args: &mut Args, opts: &Options) -> Result<AddrSpec> {
         } else if k == "scope" {
             let v = args.value()?;
             spec.scope = Some(scope_a2n(&v).ok_or_else(|| {
-                invarg("invalid scope value.", &v).with_hint("scopes: global, site, link, host or a number")
+                invarg("invalid scope value.", &v)
+                    .with_hint("scopes: global, site, link, host or a number")
             })?);
         } else if k == "dev" {
             dev = Some(args.value()?);
@@ -88,12 +101,14 @@ fn parse_addr_spec(args: &mut Args, opts: &Options) -> Result<AddrSpec> {
             spec.label = Some(args.value()?);
         } else if matches(k, "metric") || matches(k, "priority") || matches(k, "preference") {
             let v = args.value()?;
-            spec.metric = Some(get_u32(&v).ok_or_else(|| invarg("\"metric\" value is invalid\n", &v))?);
+            spec.metric =
+                Some(get_u32(&v).ok_or_else(|| invarg("\"metric\" value is invalid\n", &v))?);
         } else if matches(k, "valid_lft") || matches(k, "preferred_lft") {
             // lwt addresses never expire: accept "forever" only.
             let v = args.value()?;
             if v != "forever" {
-                return Err(unsupported(k).with_hint("lwt addresses are permanent; use `forever` or omit it"));
+                return Err(unsupported(k)
+                    .with_hint("lwt addresses are permanent; use `forever` or omit it"));
             }
         } else if k == "home" {
             spec.home = true;
@@ -114,8 +129,9 @@ fn parse_addr_spec(args: &mut Args, opts: &Options) -> Result<AddrSpec> {
                 return Err(ParseError::new("Usage: ip address add IFADDR dev IFNAME"));
             }
             if local.is_some() {
-                return Err(ParseError::duparg2("local", &v)
-                    .with_hint(format!("\"{v}\" is not an address keyword and the address was already given")));
+                return Err(ParseError::duparg2("local", &v).with_hint(format!(
+                    "\"{v}\" is not an address keyword and the address was already given"
+                )));
             }
             let p = get_prefix(&v, family)?;
             if family == Family::Any {
@@ -126,15 +142,22 @@ fn parse_addr_spec(args: &mut Args, opts: &Options) -> Result<AddrSpec> {
         args.advance();
     }
     let Some(dev) = dev else {
-        return Err(ParseError::new("Not enough information: \"dev\" argument is required.")
-            .with_hint("`addr add PREFIX dev NAME`"));
+        return Err(
+            ParseError::new("Not enough information: \"dev\" argument is required.")
+                .with_hint("`addr add PREFIX dev NAME`"),
+        );
     };
     let Some(local) = local else {
-        return Err(ParseError::new("Not enough information: an address is required.")
-            .with_hint("`addr add PREFIX dev NAME`"));
+        return Err(
+            ParseError::new("Not enough information: an address is required.")
+                .with_hint("`addr add PREFIX dev NAME`"),
+        );
     };
     if local.addr.is_none() {
-        return Err(ParseError::new(format!("an address is required rather than \"{}\"", if local.len == 0 { "any" } else { "" })));
+        return Err(ParseError::new(format!(
+            "an address is required rather than \"{}\"",
+            if local.len == 0 { "any" } else { "" }
+        )));
     }
     if family == Family::Any {
         family = Family::V4;
@@ -154,7 +177,11 @@ fn parse_addr_filter(args: &mut Args, opts: &Options) -> Result<AddrFilter> {
             "to" => {
                 let v = args.value()?;
                 let p = get_prefix(&v, opts.family)?;
-                f.to = Some(p.resolve(if p.family() == Family::Any { Family::V4 } else { p.family() }));
+                f.to = Some(p.resolve(if p.family() == Family::Any {
+                    Family::V4
+                } else {
+                    p.family()
+                }));
             }
             "scope" => {
                 let v = args.value()?;
@@ -162,8 +189,11 @@ fn parse_addr_filter(args: &mut Args, opts: &Options) -> Result<AddrFilter> {
             }
             "up" => f.up = true,
             "label" => f.label = Some(args.value()?),
-            "dynamic" | "permanent" | "tentative" | "secondary" | "primary" | "master" | "vrf" | "type" => {
-                return Err(unsupported(&w).with_hint("filter addresses with dev, to, scope, label or up"));
+            "dynamic" | "permanent" | "tentative" | "secondary" | "primary" | "master" | "vrf"
+            | "type" => {
+                return Err(
+                    unsupported(&w).with_hint("filter addresses with dev, to, scope, label or up")
+                );
             }
             _ => {
                 let mut v = w.clone();

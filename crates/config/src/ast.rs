@@ -125,14 +125,23 @@ impl IpPrefix {
         IpPrefix { addr, len }
     }
     pub fn host(addr: IpAddr) -> Self {
-        IpPrefix { addr, len: Self::max_len_of(&addr) }
+        IpPrefix {
+            addr,
+            len: Self::max_len_of(&addr),
+        }
     }
     /// The zero prefix of a family (`default`).
     pub fn default_of(v6: bool) -> Self {
         if v6 {
-            IpPrefix { addr: IpAddr::V6(Ipv6Addr::UNSPECIFIED), len: 0 }
+            IpPrefix {
+                addr: IpAddr::V6(Ipv6Addr::UNSPECIFIED),
+                len: 0,
+            }
         } else {
-            IpPrefix { addr: IpAddr::V4(Ipv4Addr::UNSPECIFIED), len: 0 }
+            IpPrefix {
+                addr: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+                len: 0,
+            }
         }
     }
     pub fn max_len_of(addr: &IpAddr) -> u8 {
@@ -154,15 +163,26 @@ impl IpPrefix {
     pub fn network(&self) -> IpPrefix {
         let addr = match self.addr {
             IpAddr::V4(a) => {
-                let m = if self.len == 0 { 0 } else { u32::MAX << (32 - self.len as u32) };
+                let m = if self.len == 0 {
+                    0
+                } else {
+                    u32::MAX << (32 - self.len as u32)
+                };
                 IpAddr::V4(Ipv4Addr::from(u32::from(a) & m))
             }
             IpAddr::V6(a) => {
-                let m = if self.len == 0 { 0 } else { u128::MAX << (128 - self.len as u32) };
+                let m = if self.len == 0 {
+                    0
+                } else {
+                    u128::MAX << (128 - self.len as u32)
+                };
                 IpAddr::V6(Ipv6Addr::from(u128::from(a) & m))
             }
         };
-        IpPrefix { addr, len: self.len }
+        IpPrefix {
+            addr,
+            len: self.len,
+        }
     }
     /// True if host bits are set (the kernel rejects such IPv4 routes with
     /// "Invalid prefix for given prefix length").
@@ -174,7 +194,13 @@ impl IpPrefix {
         if addr.is_ipv4() != self.addr.is_ipv4() {
             return false;
         }
-        IpPrefix { addr: *addr, len: self.len }.network().addr == self.network().addr
+        IpPrefix {
+            addr: *addr,
+            len: self.len,
+        }
+        .network()
+        .addr
+            == self.network().addr
     }
 }
 
@@ -192,7 +218,11 @@ pub struct Mac(pub [u8; 6]);
 impl std::fmt::Display for Mac {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let b = self.0;
-        write!(f, "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", b[0], b[1], b[2], b[3], b[4], b[5])
+        write!(
+            f,
+            "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
+            b[0], b[1], b[2], b[3], b[4], b[5]
+        )
     }
 }
 
@@ -274,11 +304,16 @@ pub enum MasterChange {
 pub enum LinkKind {
     /// lwt extension: attach to an existing Linux interface (`dev` defaults to
     /// the link name).
-    Port { dev: Option<String>, io: Option<PortIo> },
+    Port {
+        dev: Option<String>,
+        io: Option<PortIo>,
+    },
     /// lwt extension: a TAP interface the daemon creates.
     Tap,
     Dummy,
-    Vrf { table: u32 },
+    Vrf {
+        table: u32,
+    },
     Vxlan(VxlanSpec),
     Xfrm(XfrmLinkSpec),
 }
@@ -359,7 +394,10 @@ pub struct LinkFilter {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum AddrCmd {
     /// add / del / replace / change
-    Modify { verb: Verb, spec: AddrSpec },
+    Modify {
+        verb: Verb,
+        spec: AddrSpec,
+    },
     Show(AddrFilter),
     Flush(AddrFilter),
 }
@@ -401,7 +439,10 @@ pub struct AddrFilter {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum RouteCmd {
     /// add / del / replace / change / append / prepend / test
-    Modify { verb: Verb, spec: RouteSpec },
+    Modify {
+        verb: Verb,
+        spec: RouteSpec,
+    },
     Show(RouteFilter),
     Flush(RouteFilter),
     Get(RouteGet),
@@ -516,7 +557,13 @@ pub struct NextHop {
 
 impl Default for NextHop {
     fn default() -> Self {
-        NextHop { via: None, dev: None, weight: 1, onlink: false, encap: None }
+        NextHop {
+            via: None,
+            dev: None,
+            weight: 1,
+            onlink: false,
+            encap: None,
+        }
     }
 }
 
@@ -588,8 +635,15 @@ impl TunFlags {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TunOpts {
     Geneve(Vec<GeneveOpt>),
-    Vxlan { gbp: u32 },
-    Erspan { ver: u8, index: u32, dir: u8, hwid: u8 },
+    Vxlan {
+        gbp: u32,
+    },
+    Erspan {
+        ver: u8,
+        index: u32,
+        dir: u8,
+        hwid: u8,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -634,8 +688,13 @@ pub enum Seg6Mode {
 }
 
 impl Seg6Mode {
-    pub const ALL: [Seg6Mode; 5] =
-        [Seg6Mode::Inline, Seg6Mode::Encap, Seg6Mode::L2Encap, Seg6Mode::EncapRed, Seg6Mode::L2EncapRed];
+    pub const ALL: [Seg6Mode; 5] = [
+        Seg6Mode::Inline,
+        Seg6Mode::Encap,
+        Seg6Mode::L2Encap,
+        Seg6Mode::EncapRed,
+        Seg6Mode::L2EncapRed,
+    ];
     pub fn name(self) -> &'static str {
         match self {
             Seg6Mode::Inline => "inline",
@@ -743,7 +802,10 @@ pub struct Seg6LocalEncap {
 impl Seg6LocalEncap {
     /// SEG6_LOCAL_ACTION_* value of `action` (0 if unknown).
     pub fn action_id(&self) -> u32 {
-        SEG6_LOCAL_ACTIONS.iter().position(|a| *a == self.action).unwrap_or(0) as u32
+        SEG6_LOCAL_ACTIONS
+            .iter()
+            .position(|a| *a == self.action)
+            .unwrap_or(0) as u32
     }
 }
 
@@ -800,7 +862,10 @@ pub struct RouteGet {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum RuleCmd {
     /// add / del
-    Modify { verb: Verb, spec: RuleSpec },
+    Modify {
+        verb: Verb,
+        spec: RuleSpec,
+    },
     Show(Family),
     Flush(Family),
 }
@@ -861,7 +926,10 @@ pub struct RuleSpec {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum NeighCmd {
     /// add / del / replace / change
-    Modify { verb: Verb, spec: NeighSpec },
+    Modify {
+        verb: Verb,
+        spec: NeighSpec,
+    },
     Show(NeighFilter),
     Flush(NeighFilter),
 }
@@ -974,7 +1042,11 @@ pub enum SrCmd {
     /// as an extra argument instead, since lines come from files and sockets.
     /// A missing or empty secret removes the key (as an empty password does in
     /// iproute2).
-    HmacSet { keyid: u32, algo: HmacAlgo, secret: String },
+    HmacSet {
+        keyid: u32,
+        algo: HmacAlgo,
+        secret: String,
+    },
     /// `sr hmac show`
     HmacShow,
 }

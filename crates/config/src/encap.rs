@@ -17,15 +17,27 @@ pub fn parse_encap(args: &mut Args) -> Result<Encap> {
     let ty = args.value()?;
     // NEXT_ARG onto the first argument of the type.
     args.value()?;
-    let known = ["mpls", "ip", "ip6", "ila", "bpf", "seg6", "seg6local", "rpl", "ioam6", "xfrm"];
+    let known = [
+        "mpls",
+        "ip",
+        "ip6",
+        "ila",
+        "bpf",
+        "seg6",
+        "seg6local",
+        "rpl",
+        "ioam6",
+        "xfrm",
+    ];
     if !known.contains(&ty.as_str()) {
         return Err(invarg("\"encap type\" value is invalid\n", &ty).with_hint(ENCAP_TYPES_HINT));
     }
     // iproute2: NEXT_ARG(); if (argc <= 1) missarg("encap type") -- the type
     // must be followed by at least two words.
     if args.remaining() <= 1 {
-        return Err(ParseError::missarg("encap type")
-            .with_hint(format!("complete the encap: e.g. `encap {ty} ...` followed by the route's `dev`")));
+        return Err(ParseError::missarg("encap type").with_hint(format!(
+            "complete the encap: e.g. `encap {ty} ...` followed by the route's `dev`"
+        )));
     }
     match ty.as_str() {
         "seg6" => parse_seg6(args).map(Encap::Seg6),
@@ -34,8 +46,10 @@ pub fn parse_encap(args: &mut Args) -> Result<Encap> {
         "ip" => parse_ip(args, false),
         "ip6" => parse_ip(args, true),
         "xfrm" => parse_xfrm(args).map(Encap::Xfrm),
-        other => Err(ParseError::new(format!("encap type \"{other}\" is not supported by lwt"))
-            .with_hint(ENCAP_TYPES_HINT)),
+        other => Err(
+            ParseError::new(format!("encap type \"{other}\" is not supported by lwt"))
+                .with_hint(ENCAP_TYPES_HINT),
+        ),
     }
 }
 
@@ -66,10 +80,9 @@ fn parse_seg6(args: &mut Args) -> Result<Seg6Encap> {
                 if mode.is_some() {
                     return Err(ParseError::duparg2("mode", &v));
                 }
-                mode = Some(
-                    Seg6Mode::from_name(&v)
-                        .ok_or_else(|| invarg("\"mode\" value is invalid\n", &v).with_hint(seg6_modes_hint()))?,
-                );
+                mode = Some(Seg6Mode::from_name(&v).ok_or_else(|| {
+                    invarg("\"mode\" value is invalid\n", &v).with_hint(seg6_modes_hint())
+                })?);
             }
             "segs" => {
                 let v = args.value()?;
@@ -91,7 +104,8 @@ fn parse_seg6(args: &mut Args) -> Result<Seg6Encap> {
                 // iproute2 ignores a bad number here (and sends no HMAC); lwt
                 // refuses it rather than silently dropping the HMAC.
                 let k = get_u32(&v).ok_or_else(|| {
-                    invarg("\"hmac\" value is invalid\n", &v).with_hint("the HMAC key id is a number (see `sr hmac set`)")
+                    invarg("\"hmac\" value is invalid\n", &v)
+                        .with_hint("the HMAC key id is a number (see `sr hmac set`)")
                 })?;
                 hmac = (k != 0).then_some(k);
             }
@@ -111,10 +125,17 @@ fn parse_seg6(args: &mut Args) -> Result<Seg6Encap> {
         ParseError::missarg("segs").with_hint("write `encap seg6 mode MODE segs S1,S2,...`")
     })?;
     if tunsrc.is_some() && mode == Seg6Mode::Inline {
-        return Err(invarg("\"tunsrc\" is not supported with inline mode\n", "tunsrc")
-            .with_hint("inline mode keeps the packet's own source address; use an encap mode"));
+        return Err(
+            invarg("\"tunsrc\" is not supported with inline mode\n", "tunsrc")
+                .with_hint("inline mode keeps the packet's own source address; use an encap mode"),
+        );
     }
-    Ok(Seg6Encap { mode, segs, hmac, tunsrc })
+    Ok(Seg6Encap {
+        mode,
+        segs,
+        hmac,
+        tunsrc,
+    })
 }
 
 fn actions_hint() -> String {
@@ -130,7 +151,10 @@ pub fn parse_flavor_list(s: &str) -> Option<u32> {
     let mut mask = 0u32;
     // strtok: empty items between commas are skipped.
     for item in s.split(',').filter(|i| !i.is_empty()) {
-        let bit = SEG6_FLAVOR_NAMES.iter().find(|(_, n)| n.eq_ignore_ascii_case(item)).map(|(b, _)| *b)?;
+        let bit = SEG6_FLAVOR_NAMES
+            .iter()
+            .find(|(_, n)| n.eq_ignore_ascii_case(item))
+            .map(|(b, _)| *b)?;
         if mask & (1 << bit) != 0 {
             return None;
         }
@@ -149,7 +173,11 @@ fn parse_flavors(args: &mut Args) -> Result<Flavors> {
         invarg("invalid \"flavors\" attribute\n", &list)
             .with_hint("flavors are psp, usp, usd, next-csid, comma-separated, each at most once")
     })?;
-    let mut fl = Flavors { ops, lblen: None, nflen: None };
+    let mut fl = Flavors {
+        ops,
+        lblen: None,
+        nflen: None,
+    };
     if ops & SEG6_LOCAL_FLV_OP_NEXT_CSID != 0 {
         if args.peek_at(1) == Some("lblen") {
             args.advance();
@@ -193,7 +221,9 @@ fn parse_seg6local(args: &mut Args) -> Result<Seg6LocalEncap> {
                 let v = args.value()?;
                 dup!("action", &v)?;
                 if !SEG6_LOCAL_ACTIONS[1..].contains(&v.as_str()) {
-                    return Err(invarg("\"action\" value is invalid\n", &v).with_hint(actions_hint()));
+                    return Err(
+                        invarg("\"action\" value is invalid\n", &v).with_hint(actions_hint())
+                    );
                 }
                 e.action = v;
             }
@@ -205,7 +235,8 @@ fn parse_seg6local(args: &mut Args) -> Result<Seg6LocalEncap> {
             "vrftable" => {
                 let v = args.value()?;
                 dup!("vrftable", &v)?;
-                e.vrftable = Some(table_a2n(&v).ok_or_else(|| invarg("invalid vrf table id\n", &v))?);
+                e.vrftable =
+                    Some(table_a2n(&v).ok_or_else(|| invarg("invalid vrf table id\n", &v))?);
             }
             "nh4" => {
                 let v = args.value()?;
@@ -233,7 +264,10 @@ fn parse_seg6local(args: &mut Args) -> Result<Seg6LocalEncap> {
             }
             "flavors" => {
                 if seen.contains(&"flavors") {
-                    return Err(ParseError::duparg2("flavors", args.peek_at(1).unwrap_or("")));
+                    return Err(ParseError::duparg2(
+                        "flavors",
+                        args.peek_at(1).unwrap_or(""),
+                    ));
                 }
                 seen.push("flavors");
                 e.flavors = Some(parse_flavors(args)?);
@@ -278,8 +312,10 @@ fn parse_seg6local(args: &mut Args) -> Result<Seg6LocalEncap> {
 /// `obj FILE [section|sec NAME] [verbose]` (bpf_parse_common, minimal).
 fn parse_bpf_prog(args: &mut Args) -> Result<BpfProg> {
     if args.peek() != Some("obj") {
-        return Err(ParseError::new("Failed to parse eBPF program: Invalid argument")
-            .with_hint("write `endpoint obj FILE sec SECTION`"));
+        return Err(
+            ParseError::new("Failed to parse eBPF program: Invalid argument")
+                .with_hint("write `endpoint obj FILE sec SECTION`"),
+        );
     }
     let obj = args.value()?;
     let mut section = "lwt_seg6local".to_string();
@@ -338,7 +374,11 @@ fn parse_geneve_opts(s: &str) -> Option<Vec<GeneveOpt>> {
         for i in (0..hex.len()).step_by(2) {
             data.push(u8::from_str_radix(hex.get(i..i + 2)?, 16).ok()?);
         }
-        out.push(GeneveOpt { class, opt_type, data });
+        out.push(GeneveOpt {
+            class,
+            opt_type,
+            data,
+        });
     }
     Some(out)
 }
@@ -364,16 +404,29 @@ fn parse_ip(args: &mut Args, v6: bool) -> Result<Encap> {
     let (mut tos, mut ttl) = (None, None);
     let mut flags = TunFlags::default();
     let mut opts: Option<TunOpts> = None;
-    let (tos_kw, ttl_kw) = if v6 { ("tc", "hoplimit") } else { ("tos", "ttl") };
+    let (tos_kw, ttl_kw) = if v6 {
+        ("tc", "hoplimit")
+    } else {
+        ("tos", "ttl")
+    };
     let mut seen: Vec<String> = Vec::new();
     while let Some(w) = args.peek() {
         let w = w.to_string();
         let is_flag = matches!(w.as_str(), "key" | "csum" | "seq");
         let is_opt = matches!(w.as_str(), "geneve_opts" | "vxlan_opts" | "erspan_opts");
-        if !(is_flag || is_opt || ["id", "dst", "src"].contains(&w.as_str()) || w == tos_kw || w == ttl_kw) {
+        if !(is_flag
+            || is_opt
+            || ["id", "dst", "src"].contains(&w.as_str())
+            || w == tos_kw
+            || w == ttl_kw)
+        {
             break;
         }
-        let key = if is_opt { "opts".to_string() } else { w.clone() };
+        let key = if is_opt {
+            "opts".to_string()
+        } else {
+            w.clone()
+        };
         if is_flag {
             if seen.contains(&key) {
                 return Err(ParseError::duparg2(&key, &w));
@@ -399,29 +452,58 @@ fn parse_ip(args: &mut Args, v6: bool) -> Result<Encap> {
             "src" if v6 => src6 = Some(get_addr_v6(&v)?),
             "src" => src4 = Some(get_addr_v4(&v)?),
             "geneve_opts" => {
-                opts = Some(TunOpts::Geneve(
-                    parse_geneve_opts(&v).ok_or_else(|| invarg("\"geneve_opts\" value is invalid\n", &v))?,
-                ))
+                opts =
+                    Some(TunOpts::Geneve(parse_geneve_opts(&v).ok_or_else(|| {
+                        invarg("\"geneve_opts\" value is invalid\n", &v)
+                    })?))
             }
             "vxlan_opts" => {
                 opts = Some(TunOpts::Vxlan {
-                    gbp: get_u32(&v).ok_or_else(|| invarg("\"vxlan_opts\" value is invalid\n", &v))?,
+                    gbp: get_u32(&v)
+                        .ok_or_else(|| invarg("\"vxlan_opts\" value is invalid\n", &v))?,
                 })
             }
             "erspan_opts" => {
-                opts = Some(parse_erspan_opts(&v).ok_or_else(|| invarg("\"erspan_opts\" value is invalid\n", &v))?)
+                opts = Some(
+                    parse_erspan_opts(&v)
+                        .ok_or_else(|| invarg("\"erspan_opts\" value is invalid\n", &v))?,
+                )
             }
             k if k == tos_kw => {
-                tos = Some(dsfield_a2n(&v).ok_or_else(|| invarg(&format!("\"{tos_kw}\" value is invalid\n"), &v))?)
+                tos = Some(
+                    dsfield_a2n(&v)
+                        .ok_or_else(|| invarg(&format!("\"{tos_kw}\" value is invalid\n"), &v))?,
+                )
             }
-            _ => ttl = Some(get_u8(&v).ok_or_else(|| invarg(&format!("\"{ttl_kw}\" value is invalid\n"), &v))?),
+            _ => {
+                ttl = Some(
+                    get_u8(&v)
+                        .ok_or_else(|| invarg(&format!("\"{ttl_kw}\" value is invalid\n"), &v))?,
+                )
+            }
         }
         args.advance();
     }
     Ok(if v6 {
-        Encap::Ip6(Ip6TunEncap { id, dst: dst6, src: src6, tc: tos, hoplimit: ttl, flags, opts })
+        Encap::Ip6(Ip6TunEncap {
+            id,
+            dst: dst6,
+            src: src6,
+            tc: tos,
+            hoplimit: ttl,
+            flags,
+            opts,
+        })
     } else {
-        Encap::Ip(IpTunEncap { id, dst: dst4, src: src4, tos, ttl, flags, opts })
+        Encap::Ip(IpTunEncap {
+            id,
+            dst: dst4,
+            src: src4,
+            tos,
+            ttl,
+            flags,
+            opts,
+        })
     })
 }
 
@@ -440,7 +522,8 @@ fn parse_xfrm(args: &mut Args) -> Result<XfrmEncap> {
                     return Err(ParseError::duparg2("if_id", &v));
                 }
                 if_id = Some(get_u32(&v).filter(|i| *i != 0).ok_or_else(|| {
-                    invarg("\"if_id\" value is invalid\n", &v).with_hint("if_id is a non-zero 32-bit number")
+                    invarg("\"if_id\" value is invalid\n", &v)
+                        .with_hint("if_id is a non-zero 32-bit number")
                 })?);
             }
             "link_dev" => {
@@ -473,7 +556,10 @@ mod tests {
     #[test]
     fn flavor_lists() {
         assert_eq!(parse_flavor_list("psp"), Some(1 << 1));
-        assert_eq!(parse_flavor_list("NEXT-CSID,psp"), Some((1 << 4) | (1 << 1)));
+        assert_eq!(
+            parse_flavor_list("NEXT-CSID,psp"),
+            Some((1 << 4) | (1 << 1))
+        );
         assert_eq!(parse_flavor_list("psp,psp"), None);
         assert_eq!(parse_flavor_list(""), None);
         assert_eq!(parse_flavor_list("foo"), None);

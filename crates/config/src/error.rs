@@ -13,7 +13,10 @@ pub struct ParseError {
 
 impl ParseError {
     pub fn new(message: impl Into<String>) -> Self {
-        ParseError { message: message.into(), hint: None }
+        ParseError {
+            message: message.into(),
+            hint: None,
+        }
     }
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
@@ -33,11 +36,15 @@ impl ParseError {
     }
     /// iproute2 `duparg2(key, arg)`.
     pub fn duparg2(key: &str, arg: &str) -> Self {
-        ParseError::new(format!("either \"{key}\" is duplicate, or \"{arg}\" is a garbage."))
+        ParseError::new(format!(
+            "either \"{key}\" is duplicate, or \"{arg}\" is a garbage."
+        ))
     }
     /// iproute2 `duparg(key, arg)`.
     pub fn duparg(key: &str, arg: &str) -> Self {
-        ParseError::new(format!("duplicate \"{key}\": \"{arg}\" is the second value."))
+        ParseError::new(format!(
+            "duplicate \"{key}\": \"{arg}\" is the second value."
+        ))
     }
     /// iproute2 `missarg(key)`.
     pub fn missarg(key: &str) -> Self {

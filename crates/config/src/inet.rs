@@ -48,7 +48,10 @@ pub fn get_addr_1(s: &str, family: Family) -> Option<Parsed> {
         if family == Family::V4 {
             return None;
         }
-        return s.parse::<Ipv6Addr>().ok().map(|a| Parsed::Addr(IpAddr::V6(a)));
+        return s
+            .parse::<Ipv6Addr>()
+            .ok()
+            .map(|a| Parsed::Addr(IpAddr::V6(a)));
     }
     if family == Family::V6 {
         return None;
@@ -74,12 +77,15 @@ pub fn get_addr(s: &str, family: Family) -> Result<IpAddr> {
 }
 
 pub fn addr_error(s: &str, family: Family) -> ParseError {
-    ParseError::new(format!("{} address is expected rather than \"{s}\".", family.verbose_name()))
-        .with_hint(match family {
-            Family::V4 => "give an IPv4 address like 192.0.2.1",
-            Family::V6 => "give an IPv6 address like 2001:db8::1",
-            Family::Any => "give an IPv4 or IPv6 address",
-        })
+    ParseError::new(format!(
+        "{} address is expected rather than \"{s}\".",
+        family.verbose_name()
+    ))
+    .with_hint(match family {
+        Family::V4 => "give an IPv4 address like 192.0.2.1",
+        Family::V6 => "give an IPv6 address like 2001:db8::1",
+        Family::Any => "give an IPv4 or IPv6 address",
+    })
 }
 
 pub fn get_addr_v4(s: &str) -> Result<Ipv4Addr> {
@@ -143,8 +149,16 @@ pub fn get_prefix_1(s: &str, family: Family) -> Option<PrefixArg> {
             if l.is_some() {
                 return None;
             }
-            let addr = if f == Family::Any { None } else { Some(unspecified(f)) };
-            Some(PrefixArg { addr, len: 0, wildcard: true })
+            let addr = if f == Family::Any {
+                None
+            } else {
+                Some(unspecified(f))
+            };
+            Some(PrefixArg {
+                addr,
+                len: 0,
+                wildcard: true,
+            })
         }
         Parsed::Addr(addr) => {
             let max = IpPrefix::max_len_of(&addr) as u32;
@@ -158,7 +172,11 @@ pub fn get_prefix_1(s: &str, family: Family) -> Option<PrefixArg> {
                     plen
                 }
             };
-            Some(PrefixArg { addr: Some(addr), len: len as u8, wildcard: false })
+            Some(PrefixArg {
+                addr: Some(addr),
+                len: len as u8,
+                wildcard: false,
+            })
         }
     }
 }
@@ -170,12 +188,19 @@ pub fn get_prefix(s: &str, family: Family) -> Result<PrefixArg> {
 
 pub fn prefix_error(s: &str, family: Family) -> ParseError {
     let hint = match family {
-        Family::V4 => "an IPv4 prefix looks like 192.0.2.0/24 (-4 is in effect)",
-        Family::V6 => "an IPv6 prefix looks like 2001:db8::/32 (-6 or an earlier IPv6 address is in effect)",
+        Family::V4 => {
+            "an IPv4 prefix looks like 192.0.2.0/24 (-4 or an earlier IPv4 address is in effect)"
+        }
+        Family::V6 => {
+            "an IPv6 prefix looks like 2001:db8::/32 (-6 or an earlier IPv6 address is in effect)"
+        }
         Family::Any => "a prefix looks like 192.0.2.0/24, 2001:db8::/32 or default",
     };
-    ParseError::new(format!("{} prefix is expected rather than \"{s}\".", family.verbose_name()))
-        .with_hint(hint)
+    ParseError::new(format!(
+        "{} prefix is expected rather than \"{s}\".",
+        family.verbose_name()
+    ))
+    .with_hint(hint)
 }
 
 /// `ll_addr_a2n` for Ethernet: six hex bytes separated by `:`.
@@ -220,7 +245,10 @@ mod tests {
     fn legacy_ipv4() {
         assert_eq!(parse_ipv4_legacy("10.8"), Some(Ipv4Addr::new(10, 8, 0, 0)));
         assert_eq!(parse_ipv4_legacy("10"), Some(Ipv4Addr::new(10, 0, 0, 0)));
-        assert_eq!(parse_ipv4_legacy("0x0a.1.2.3"), Some(Ipv4Addr::new(10, 1, 2, 3)));
+        assert_eq!(
+            parse_ipv4_legacy("0x0a.1.2.3"),
+            Some(Ipv4Addr::new(10, 1, 2, 3))
+        );
         assert_eq!(parse_ipv4_legacy("1.2.3.256"), None);
         assert_eq!(parse_ipv4_legacy("1.2.3.4.5"), None);
         assert_eq!(parse_ipv4_legacy("xyz"), None);
@@ -229,7 +257,10 @@ mod tests {
     #[test]
     fn prefixes() {
         let p = get_prefix("10.0.0.0/8", Family::Any).unwrap();
-        assert_eq!(p.resolve(Family::V4), IpPrefix::new("10.0.0.0".parse().unwrap(), 8));
+        assert_eq!(
+            p.resolve(Family::V4),
+            IpPrefix::new("10.0.0.0".parse().unwrap(), 8)
+        );
         let p = get_prefix("10.0.0.1", Family::Any).unwrap();
         assert_eq!(p.len, 32);
         let p = get_prefix("fc00::/16", Family::Any).unwrap();
@@ -242,14 +273,23 @@ mod tests {
         assert!(get_prefix("default/0", Family::Any).is_err());
         assert!(get_prefix("10.0.0.0/33", Family::Any).is_err());
         let e = get_prefix("fc00::/16", Family::V4).unwrap_err();
-        assert_eq!(e.message, "inet prefix is expected rather than \"fc00::/16\".");
+        assert_eq!(
+            e.message,
+            "inet prefix is expected rather than \"fc00::/16\"."
+        );
         let e = get_prefix("xyz", Family::Any).unwrap_err();
-        assert_eq!(e.message, "any valid prefix is expected rather than \"xyz\".");
+        assert_eq!(
+            e.message,
+            "any valid prefix is expected rather than \"xyz\"."
+        );
     }
 
     #[test]
     fn macs() {
-        assert_eq!(parse_mac("00:00:00:c0:01:02").unwrap().0, [0, 0, 0, 0xc0, 1, 2]);
+        assert_eq!(
+            parse_mac("00:00:00:c0:01:02").unwrap().0,
+            [0, 0, 0, 0xc0, 1, 2]
+        );
         assert!(parse_mac("00:00:00:c0:01").is_err());
         assert!(parse_mac("zz:00:00:c0:01:02").is_err());
     }

@@ -18,6 +18,7 @@ pub mod line;
 pub mod link;
 pub mod names;
 pub mod neigh;
+pub mod render;
 pub mod route;
 pub mod rule;
 pub mod sr;

@@ -44,7 +44,8 @@ pub const IP_OBJECTS: [&str; 34] = [
     "stats",
 ];
 
-const OBJECTS_HINT: &str = "objects lwt supports: link, address, route, rule, neigh, sr (and sysctl lines)";
+const OBJECTS_HINT: &str =
+    "objects lwt supports: link, address, route, rule, neigh, sr (and sysctl lines)";
 
 /// Parse `-4 -6 -j -s -d ...` (ip.c main loop). Stops at the first word not
 /// starting with '-'.
@@ -60,14 +61,19 @@ fn parse_options(args: &mut Args) -> Result<Options> {
         }
         let w = w.to_string();
         // `--json` is accepted like `-json`.
-        let opt = if w.starts_with("--") { &w[1..] } else { w.as_str() };
+        let opt = if w.starts_with("--") {
+            &w[1..]
+        } else {
+            w.as_str()
+        };
         if matches(opt, "-family") {
             let v = args.value()?;
             o.family = match v.as_str() {
                 "inet" => Family::V4,
                 "inet6" => Family::V6,
                 _ => {
-                    return Err(ParseError::invarg("invalid protocol family", &v).with_hint("families: inet, inet6"));
+                    return Err(ParseError::invarg("invalid protocol family", &v)
+                        .with_hint("families: inet, inet6"));
                 }
             };
         } else if opt == "-4" {
@@ -82,14 +88,24 @@ fn parse_options(args: &mut Args) -> Result<Options> {
             o.json = true;
         } else if matches(opt, "-pretty") {
             o.pretty = true;
-        } else if matches(opt, "-oneline") || matches(opt, "-resolve") || matches(opt, "-color") || matches(opt, "-Numeric") {
+        } else if matches(opt, "-oneline")
+            || matches(opt, "-resolve")
+            || matches(opt, "-color")
+            || matches(opt, "-Numeric")
+        {
             // presentation options lwt ignores
         } else if matches(opt, "-batch") || matches(opt, "-force") || matches(opt, "-netns") {
-            return Err(ParseError::new(format!("option \"{w}\" is not valid inside a command line"))
-                .with_hint("-batch/-force/-netns belong to the lwt command, not to a configuration line"));
+            return Err(ParseError::new(format!(
+                "option \"{w}\" is not valid inside a command line"
+            ))
+            .with_hint(
+                "-batch/-force/-netns belong to the lwt command, not to a configuration line",
+            ));
         } else {
-            return Err(ParseError::new(format!("Option \"{w}\" is unknown, try \"ip -help\"."))
-                .with_hint("options: -4, -6, -family inet|inet6, -s, -d, -j, -p"));
+            return Err(
+                ParseError::new(format!("Option \"{w}\" is unknown, try \"ip -help\"."))
+                    .with_hint("options: -4, -6, -family inet|inet6, -s, -d, -j, -p"),
+            );
         }
         args.advance();
     }
@@ -104,14 +120,21 @@ pub fn parse_words(words: Vec<String>) -> Result<Request> {
     }
     let opts = parse_options(&mut args)?;
     let obj = args.take().ok_or_else(|| {
-        ParseError::new("an object is required").with_hint("e.g. `route add ...`; ".to_string() + OBJECTS_HINT)
+        ParseError::new("an object is required")
+            .with_hint("e.g. `route add ...`; ".to_string() + OBJECTS_HINT)
     })?;
     if obj == "sysctl" {
         let cmd = crate::sysctl::parse_sysctl(&mut args)?;
-        return Ok(Request { opts, cmd: Command::Sysctl(cmd) });
+        return Ok(Request {
+            opts,
+            cmd: Command::Sysctl(cmd),
+        });
     }
     let Some(full) = first_match(&obj, &IP_OBJECTS) else {
-        return Err(ParseError::new(format!("Object \"{obj}\" is unknown, try \"ip help\".")).with_hint(OBJECTS_HINT));
+        return Err(
+            ParseError::new(format!("Object \"{obj}\" is unknown, try \"ip help\"."))
+                .with_hint(OBJECTS_HINT),
+        );
     };
     let cmd = match full {
         "address" => Command::Addr(crate::addr::parse_addr(&mut args, &opts)?),
@@ -120,14 +143,24 @@ pub fn parse_words(words: Vec<String>) -> Result<Request> {
         "neighbor" | "neighbour" => Command::Neigh(crate::neigh::parse_neigh(&mut args, &opts)?),
         "link" => Command::Link(crate::link::parse_link(&mut args, &opts)?),
         "sr" => Command::Sr(crate::sr::parse_sr(&mut args, &opts)?),
-        "help" => return Err(ParseError::new("Usage: [ip] [ OPTIONS ] OBJECT { COMMAND | help }").with_hint(OBJECTS_HINT)),
+        "help" => {
+            return Err(
+                ParseError::new("Usage: [ip] [ OPTIONS ] OBJECT { COMMAND | help }")
+                    .with_hint(OBJECTS_HINT),
+            );
+        }
         other => {
-            return Err(ParseError::new(format!("Object \"{other}\" is not supported by lwt")).with_hint(OBJECTS_HINT));
+            return Err(
+                ParseError::new(format!("Object \"{other}\" is not supported by lwt"))
+                    .with_hint(OBJECTS_HINT),
+            );
         }
     };
     if let Some(w) = args.peek() {
         // Every object parser consumes its whole line; anything left is junk.
-        return Err(ParseError::new(format!("unexpected \"{w}\" at the end of the command")));
+        return Err(ParseError::new(format!(
+            "unexpected \"{w}\" at the end of the command"
+        )));
     }
     Ok(Request { opts, cmd })
 }
@@ -163,7 +196,13 @@ pub fn parse_batch(text: &str) -> std::result::Result<Vec<(usize, String, Reques
         match parse_line(&full) {
             Ok(Some(req)) => out.push((lineno, full.trim().to_string(), req)),
             Ok(None) => {}
-            Err(error) => return Err(BatchError { line: lineno, text: full.trim().to_string(), error }),
+            Err(error) => {
+                return Err(BatchError {
+                    line: lineno,
+                    text: full.trim().to_string(),
+                    error,
+                });
+            }
         }
     }
     Ok(out)

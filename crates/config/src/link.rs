@@ -19,15 +19,19 @@ pub fn parse_link(args: &mut Args, _opts: &Options) -> Result<LinkCmd> {
     if matches(v, "add") {
         let spec = parse_link_spec(args, true)?;
         if spec.kind.is_none() {
-            return Err(ParseError::new("Not enough information: \"type\" argument is required")
-                .with_hint(KINDS_HINT));
+            return Err(
+                ParseError::new("Not enough information: \"type\" argument is required")
+                    .with_hint(KINDS_HINT),
+            );
         }
         Ok(LinkCmd::Add(spec))
     } else if matches(v, "set") || matches(v, "change") {
         Ok(LinkCmd::Set(parse_link_spec(args, false)?))
     } else if matches(v, "replace") {
-        Err(ParseError::new("\"ip link replace\" is not supported by lwt")
-            .with_hint("delete the link and add it again, or use `link set`"))
+        Err(
+            ParseError::new("\"ip link replace\" is not supported by lwt")
+                .with_hint("delete the link and add it again, or use `link set`"),
+        )
     } else if matches(v, "delete") {
         let spec = parse_link_spec(args, false)?;
         Ok(LinkCmd::Del { name: spec.name })
@@ -38,8 +42,10 @@ pub fn parse_link(args: &mut Args, _opts: &Options) -> Result<LinkCmd> {
             "Usage: ip link add NAME [ address LLADDR ] [ mtu MTU ] type TYPE [ ARGS ] | ip link set DEV { up | down | address LLADDR | mtu MTU | master DEV | nomaster | name NEWNAME } | ip link del DEV | ip link show [ DEV ]",
         ))
     } else {
-        Err(ParseError::new(format!("Command \"{v}\" is unknown, try \"ip link help\"."))
-            .with_hint("link commands: add, set, del, show"))
+        Err(
+            ParseError::new(format!("Command \"{v}\" is unknown, try \"ip link help\"."))
+                .with_hint("link commands: add, set, del, show"),
+        )
     }
 }
 
@@ -74,10 +80,6 @@ fn parse_link_spec(args: &mut Args, add: bool) -> Result<LinkSpec> {
                     .with_hint("an interface name has 1-15 characters, no '/' or spaces"));
             }
             name = Some(v);
-        } else if k == "type" {
-            let kind = args.value()?;
-            spec.kind = Some(parse_kind(&kind, args)?);
-            break;
         } else if k == "index" || matches(k, "link") || matches(k, "broadcast") || k == "brd" {
             return Err(unsupported(k));
         } else if matches(k, "address") {
@@ -88,20 +90,36 @@ fn parse_link_spec(args: &mut Args, add: bool) -> Result<LinkSpec> {
             if spec.txqlen.is_some() {
                 return Err(ParseError::duparg("txqueuelen", &v));
             }
-            let q = get_s32(&v).filter(|q| *q >= 0).ok_or_else(|| invarg("Invalid \"txqueuelen\" value\n", &v))?;
+            let q = get_s32(&v)
+                .filter(|q| *q >= 0)
+                .ok_or_else(|| invarg("Invalid \"txqueuelen\" value\n", &v))?;
             spec.txqlen = Some(q as u32);
         } else if k == "mtu" {
             let v = args.value()?;
             if spec.mtu.is_some() {
                 return Err(ParseError::duparg("mtu", &v));
             }
-            let m = get_s32(&v)
-                .filter(|m| *m >= 0)
-                .ok_or_else(|| invarg("Invalid \"mtu\" value\n", &v).with_hint("mtu is a number of bytes, e.g. 1500"))?;
+            let m = get_s32(&v).filter(|m| *m >= 0).ok_or_else(|| {
+                invarg("Invalid \"mtu\" value\n", &v)
+                    .with_hint("mtu is a number of bytes, e.g. 1500")
+            })?;
             spec.mtu = Some(m as u32);
         } else if [
-            "xdpgeneric", "xdpdrv", "xdpoffload", "xdp", "netns", "multicast", "allmulticast", "promisc", "trailers",
-            "arp", "carrier", "vf", "group", "mode", "state",
+            "xdpgeneric",
+            "xdpdrv",
+            "xdpoffload",
+            "xdp",
+            "netns",
+            "multicast",
+            "allmulticast",
+            "promisc",
+            "trailers",
+            "arp",
+            "carrier",
+            "vf",
+            "group",
+            "mode",
+            "state",
         ]
         .contains(&k)
         {
@@ -111,8 +129,14 @@ fn parse_link_spec(args: &mut Args, add: bool) -> Result<LinkSpec> {
             spec.master = Some(MasterChange::Set(v));
         } else if matches(k, "nomaster") {
             spec.master = Some(MasterChange::Clear);
-        } else if matches(k, "dynamic")
-            || matches(k, "alias")
+        } else if matches(k, "dynamic") {
+            return Err(unsupported(k));
+        } else if matches(k, "type") {
+            // `type KIND ARGS`: everything after belongs to the kind.
+            let kind = args.value()?;
+            spec.kind = Some(parse_kind(&kind, args)?);
+            break;
+        } else if matches(k, "alias")
             || matches(k, "numtxqueues")
             || matches(k, "numrxqueues")
             || matches(k, "addrgenmode")
@@ -125,15 +149,18 @@ fn parse_link_spec(args: &mut Args, add: bool) -> Result<LinkSpec> {
             return Err(unsupported(k));
         } else {
             if matches(k, "help") {
-                return Err(ParseError::new("Usage: ip link { add | set | del | show } ..."));
+                return Err(ParseError::new(
+                    "Usage: ip link { add | set | del | show } ...",
+                ));
             }
             let mut v = w.clone();
             if k == "dev" {
                 v = args.value()?;
             }
             if dev.is_some() {
-                return Err(ParseError::duparg2("dev", &v)
-                    .with_hint(format!("\"{v}\" is not a link attribute and the device was already named")));
+                return Err(ParseError::duparg2("dev", &v).with_hint(format!(
+                    "\"{v}\" is not a link attribute and the device was already named"
+                )));
             }
             if !valid_ifname(&v) {
                 return Err(invarg("\"dev\" not a valid ifname", &v));
@@ -146,11 +173,19 @@ fn parse_link_spec(args: &mut Args, add: bool) -> Result<LinkSpec> {
     // `dev` names the device and `name` renames it.
     if add {
         spec.name = match (name, dev) {
+            (Some(n), Some(d)) if n != d => {
+                return Err(ParseError::new(
+                    "both \"name\" and \"dev\" cannot be used when creating devices.",
+                )
+                .with_hint("`link add NAME type KIND ...`"));
+            }
             (Some(n), _) => n,
             (None, Some(d)) => d,
             (None, None) => {
-                return Err(ParseError::new("Not enough information: \"dev\" argument is required.")
-                    .with_hint("`link add NAME type KIND ...`"));
+                return Err(ParseError::new(
+                    "Not enough information: \"dev\" argument is required.",
+                )
+                .with_hint("`link add NAME type KIND ...`"));
             }
         };
     } else {
@@ -163,8 +198,10 @@ fn parse_link_spec(args: &mut Args, add: bool) -> Result<LinkSpec> {
                 // iproute2: `ip link set name X` with no dev uses X as the device.
                 Some(n) => spec.name = n,
                 None => {
-                    return Err(ParseError::new("Not enough information: \"dev\" argument is required.")
-                        .with_hint("name the device: `link set dev NAME ...`"));
+                    return Err(ParseError::new(
+                        "Not enough information: \"dev\" argument is required.",
+                    )
+                    .with_hint("name the device: `link set dev NAME ...`"));
                 }
             },
         }
@@ -191,12 +228,14 @@ fn parse_kind(kind: &str, args: &mut Args) -> Result<LinkKind> {
                             "af_packet" => PortIo::AfPacket,
                             "af_xdp" => PortIo::AfXdp,
                             _ => {
-                                return Err(invarg("\"io\" value is invalid\n", &v).with_hint("io is af_packet or af_xdp"));
+                                return Err(invarg("\"io\" value is invalid\n", &v)
+                                    .with_hint("io is af_packet or af_xdp"));
                             }
                         });
                     }
                     other => {
-                        return Err(garbage("port", other).with_hint("port options: dev LINUXIF, io af_packet|af_xdp"));
+                        return Err(garbage("port", other)
+                            .with_hint("port options: dev LINUXIF, io af_packet|af_xdp"));
                     }
                 }
                 args.advance();
@@ -205,10 +244,16 @@ fn parse_kind(kind: &str, args: &mut Args) -> Result<LinkKind> {
         }
         "tap" | "dummy" => {
             if let Some(w) = args.peek() {
-                return Err(ParseError::new(format!("Garbage instead of arguments \"{}\". Try \"ip link help\".", args.rest().join(" ")))
-                    .with_hint(format!("type {kind} takes no options (\"{w}\")")));
+                return Err(ParseError::new(format!(
+                    "Garbage instead of arguments \"{w} ...\". Try \"ip link help\"."
+                ))
+                .with_hint(format!("type {kind} takes no options (\"{w}\")")));
             }
-            Ok(if kind == "tap" { LinkKind::Tap } else { LinkKind::Dummy })
+            Ok(if kind == "tap" {
+                LinkKind::Tap
+            } else {
+                LinkKind::Dummy
+            })
         }
         "vrf" => {
             let mut table = None;
@@ -223,13 +268,21 @@ fn parse_kind(kind: &str, args: &mut Args) -> Result<LinkKind> {
             }
             match table {
                 Some(t) if t != 0 => Ok(LinkKind::Vrf { table: t }),
-                Some(_) => Err(ParseError::new("Invalid VRF table id").with_hint("use a non-zero table id")),
-                None => Err(ParseError::new("VRF table id is missing").with_hint("`type vrf table N`")),
+                Some(_) => {
+                    Err(ParseError::new("Invalid VRF table id")
+                        .with_hint("use a non-zero table id"))
+                }
+                None => {
+                    Err(ParseError::new("VRF table id is missing").with_hint("`type vrf table N`"))
+                }
             }
         }
         "vxlan" => parse_vxlan(args).map(LinkKind::Vxlan),
         "xfrm" => parse_xfrm_link(args).map(LinkKind::Xfrm),
-        other => Err(ParseError::new(format!("link type \"{other}\" is not supported by lwt")).with_hint(KINDS_HINT)),
+        other => Err(
+            ParseError::new(format!("link type \"{other}\" is not supported by lwt"))
+                .with_hint(KINDS_HINT),
+        ),
     }
 }
 
@@ -241,9 +294,10 @@ fn parse_vxlan(args: &mut Args) -> Result<VxlanSpec> {
         match w.as_str() {
             "id" | "vni" => {
                 let v = args.value()?;
-                s.vni = Some(get_u32(&v).filter(|v| *v < 1 << 24).ok_or_else(|| {
-                    invarg("invalid id", &v).with_hint("a VNI is 0..16777215")
-                })?);
+                s.vni =
+                    Some(get_u32(&v).filter(|v| *v < 1 << 24).ok_or_else(|| {
+                        invarg("invalid id", &v).with_hint("a VNI is 0..16777215")
+                    })?);
             }
             "group" => {
                 let v = args.value()?;
@@ -256,14 +310,18 @@ fn parse_vxlan(args: &mut Args) -> Result<VxlanSpec> {
             "remote" => {
                 let v = args.value()?;
                 match get_addr_1(&v, Family::Any) {
-                    Some(Parsed::Addr(a)) if !is_multicast(&a) && !a.is_unspecified() => s.remote = Some(a),
+                    Some(Parsed::Addr(a)) if !is_multicast(&a) && !a.is_unspecified() => {
+                        s.remote = Some(a)
+                    }
                     _ => return Err(invarg("invalid remote address", &v)),
                 }
             }
             "local" => {
                 let v = args.value()?;
                 match get_addr_1(&v, Family::Any) {
-                    Some(Parsed::Addr(a)) if !is_multicast(&a) && !a.is_unspecified() => s.local = Some(a),
+                    Some(Parsed::Addr(a)) if !is_multicast(&a) && !a.is_unspecified() => {
+                        s.local = Some(a)
+                    }
                     _ => return Err(invarg("invalid local address", &v)),
                 }
             }
@@ -273,12 +331,18 @@ fn parse_vxlan(args: &mut Args) -> Result<VxlanSpec> {
                 s.ttl = Some(if v == "auto" {
                     0
                 } else {
-                    get_u32(&v).filter(|t| *t <= 255).ok_or_else(|| invarg("invalid TTL", &v))? as u8
+                    get_u32(&v)
+                        .filter(|t| *t <= 255)
+                        .ok_or_else(|| invarg("invalid TTL", &v))? as u8
                 });
             }
             "tos" | "dsfield" => {
                 let v = args.value()?;
-                s.tos = Some(if v == "inherit" { 1 } else { dsfield_a2n(&v).ok_or_else(|| invarg("bad TOS value", &v))? });
+                s.tos = Some(if v == "inherit" {
+                    1
+                } else {
+                    dsfield_a2n(&v).ok_or_else(|| invarg("bad TOS value", &v))?
+                });
             }
             "dstport" => {
                 let v = args.value()?;
@@ -311,7 +375,9 @@ fn parse_vxlan(args: &mut Args) -> Result<VxlanSpec> {
             .with_hint("give `id VNI`, or `external` for a flow-based device"));
     }
     if s.group.is_some() && s.remote.is_some() {
-        return Err(ParseError::new("vxlan: both group and remote cannot be specified"));
+        return Err(ParseError::new(
+            "vxlan: both group and remote cannot be specified",
+        ));
     }
     Ok(s)
 }
@@ -339,8 +405,11 @@ fn parse_xfrm_link(args: &mut Args) -> Result<XfrmLinkSpec> {
         args.advance();
     }
     if s.external && (s.if_id.is_some() || s.dev.is_some()) {
-        return Err(ParseError::new("xfrm: external mode cannot be used with if_id or dev")
-            .with_hint("an external xfrm device takes if_id and link from each packet's metadata"));
+        return Err(
+            ParseError::new("xfrm: external mode cannot be used with if_id or dev").with_hint(
+                "an external xfrm device takes if_id and link from each packet's metadata",
+            ),
+        );
     }
     if !s.external && s.if_id.unwrap_or(0) == 0 {
         return Err(ParseError::new("must specify an if_id with non-zero value")
@@ -363,7 +432,9 @@ pub fn parse_link_filter(args: &mut Args) -> Result<LinkFilter> {
                 if w == "dev" {
                     v = args.value()?;
                 } else if matches(&w, "help") {
-                    return Err(ParseError::new("Usage: ip link show [ DEVICE | group GROUP ] [ up ] [ master DEV ] [ type TYPE ]"));
+                    return Err(ParseError::new(
+                        "Usage: ip link show [ DEVICE | group GROUP ] [ up ] [ master DEV ] [ type TYPE ]",
+                    ));
                 }
                 if f.dev.is_some() {
                     return Err(ParseError::duparg2("dev", &v));
@@ -387,7 +458,11 @@ mod tests {
 
     #[test]
     fn add_forms() {
-        for l in ["add vrf-100 type vrf table 100", "add name vrf-100 type vrf table 100", "add dev vrf-100 type vrf table 100"] {
+        for l in [
+            "add vrf-100 type vrf table 100",
+            "add name vrf-100 type vrf table 100",
+            "add dev vrf-100 type vrf table 100",
+        ] {
             match link(l).unwrap() {
                 LinkCmd::Add(s) => {
                     assert_eq!(s.name, "vrf-100");
@@ -409,10 +484,40 @@ mod tests {
         }
         match link("set dev a name b up").unwrap() {
             LinkCmd::Set(s) => {
-                assert_eq!((s.name.as_str(), s.new_name.as_deref(), s.up), ("a", Some("b"), Some(true)));
+                assert_eq!(
+                    (s.name.as_str(), s.new_name.as_deref(), s.up),
+                    ("a", Some("b"), Some(true))
+                );
             }
             o => panic!("{o:?}"),
         }
+    }
+
+    #[test]
+    fn abbreviations_follow_iplink_order() {
+        // `t` is txqueuelen (checked before `type`), `ty` is type, `m` master.
+        match link("set eth0 t 5 m vrf-1").unwrap() {
+            LinkCmd::Set(s) => assert_eq!(
+                (s.txqlen, s.master),
+                (Some(5), Some(MasterChange::Set("vrf-1".into())))
+            ),
+            o => panic!("{o:?}"),
+        }
+        assert!(matches!(
+            link("add d0 ty dummy").unwrap(),
+            LinkCmd::Add(LinkSpec {
+                kind: Some(LinkKind::Dummy),
+                ..
+            })
+        ));
+        assert_eq!(
+            link("add name a dev b type dummy").unwrap_err().message,
+            "both \"name\" and \"dev\" cannot be used when creating devices."
+        );
+        assert_eq!(
+            link("add d0 type dummy foo bar").unwrap_err().message,
+            "Garbage instead of arguments \"foo ...\". Try \"ip link help\"."
+        );
     }
 
     #[test]

@@ -5,16 +5,29 @@
 use crate::ast::RouteType;
 use crate::words::{get_u32, parse_c_unsigned};
 
-const TABLES: [(u32, &str); 4] = [(0, "unspec"), (253, "default"), (254, "main"), (255, "local")];
+const TABLES: [(u32, &str); 4] = [
+    (0, "unspec"),
+    (253, "default"),
+    (254, "main"),
+    (255, "local"),
+];
 
 /// `rtnl_rttable_a2n`: a table name or a number (base 0).
 pub fn table_a2n(s: &str) -> Option<u32> {
-    TABLES.iter().find(|(_, n)| *n == s).map(|(v, _)| *v).or_else(|| get_u32(s))
+    TABLES
+        .iter()
+        .find(|(_, n)| *n == s)
+        .map(|(v, _)| *v)
+        .or_else(|| get_u32(s))
 }
 
 /// `rtnl_rttable_n2a`.
 pub fn table_n2a(id: u32) -> String {
-    TABLES.iter().find(|(v, _)| *v == id).map(|(_, n)| n.to_string()).unwrap_or_else(|| id.to_string())
+    TABLES
+        .iter()
+        .find(|(v, _)| *v == id)
+        .map(|(_, n)| n.to_string())
+        .unwrap_or_else(|| id.to_string())
 }
 
 /// Protocol names (rtnl_rtprot_tab + etc/iproute2/rt_protos).
@@ -55,10 +68,20 @@ pub fn proto_a2n(s: &str) -> Option<u8> {
 
 /// `rtnl_rtprot_n2a`.
 pub fn proto_n2a(id: u8) -> String {
-    PROTOS.iter().find(|(v, _)| *v == id).map(|(_, n)| n.to_string()).unwrap_or_else(|| id.to_string())
+    PROTOS
+        .iter()
+        .find(|(v, _)| *v == id)
+        .map(|(_, n)| n.to_string())
+        .unwrap_or_else(|| id.to_string())
 }
 
-const SCOPES: [(u8, &str); 5] = [(0, "global"), (200, "site"), (253, "link"), (254, "host"), (255, "nowhere")];
+const SCOPES: [(u8, &str); 5] = [
+    (0, "global"),
+    (200, "site"),
+    (253, "link"),
+    (254, "host"),
+    (255, "nowhere"),
+];
 
 /// `rtnl_rtscope_a2n`.
 pub fn scope_a2n(s: &str) -> Option<u8> {
@@ -71,7 +94,11 @@ pub fn scope_a2n(s: &str) -> Option<u8> {
 
 /// `rtnl_rtscope_n2a`.
 pub fn scope_n2a(id: u8) -> String {
-    SCOPES.iter().find(|(v, _)| *v == id).map(|(_, n)| n.to_string()).unwrap_or_else(|| id.to_string())
+    SCOPES
+        .iter()
+        .find(|(v, _)| *v == id)
+        .map(|(_, n)| n.to_string())
+        .unwrap_or_else(|| id.to_string())
 }
 
 /// `rtnl_dsfield_a2n`: a hex number (base 16, as iproute2) or a DSCP name.
@@ -164,8 +191,16 @@ pub fn rtntype_a2n(s: &str) -> Option<RtnType> {
 
 /// IP protocol names for `ipproto` (inet_proto_a2n subset).
 pub fn ipproto_a2n(s: &str) -> Option<u8> {
-    const NAMES: [(u8, &str); 8] =
-        [(1, "icmp"), (2, "igmp"), (4, "ipip"), (6, "tcp"), (17, "udp"), (41, "ipv6"), (47, "gre"), (58, "ipv6-icmp")];
+    const NAMES: [(u8, &str); 8] = [
+        (1, "icmp"),
+        (2, "igmp"),
+        (4, "ipip"),
+        (6, "tcp"),
+        (17, "udp"),
+        (41, "ipv6"),
+        (47, "gre"),
+        (58, "ipv6-icmp"),
+    ];
     NAMES
         .iter()
         .find(|(_, n)| *n == s)
@@ -190,10 +225,19 @@ mod tests {
 
     #[test]
     fn route_types_abbreviate_like_iproute2() {
-        assert_eq!(rtntype_a2n("bl"), Some(RtnType::Supported(RouteType::Blackhole)));
+        assert_eq!(
+            rtntype_a2n("bl"),
+            Some(RtnType::Supported(RouteType::Blackhole))
+        );
         assert_eq!(rtntype_a2n("b"), Some(RtnType::Unsupported("broadcast")));
-        assert_eq!(rtntype_a2n("unreachable"), Some(RtnType::Supported(RouteType::Unreachable)));
-        assert_eq!(rtntype_a2n("un"), Some(RtnType::Supported(RouteType::Unreachable)));
+        assert_eq!(
+            rtntype_a2n("unreachable"),
+            Some(RtnType::Supported(RouteType::Unreachable))
+        );
+        assert_eq!(
+            rtntype_a2n("un"),
+            Some(RtnType::Supported(RouteType::Unreachable))
+        );
         assert_eq!(rtntype_a2n("thr"), None);
         assert_eq!(rtntype_a2n("default"), None);
     }

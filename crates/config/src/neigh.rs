@@ -9,11 +9,17 @@ use crate::words::{Args, Result, invarg, matches, parse_c_unsigned};
 /// `do_ipneigh`: add, change/chg, replace, delete, get, show/lst/list, flush.
 pub fn parse_neigh(args: &mut Args, opts: &Options) -> Result<NeighCmd> {
     let Some(verb) = args.take() else {
-        return Ok(NeighCmd::Show(NeighFilter { family: opts.family, ..Default::default() }));
+        return Ok(NeighCmd::Show(NeighFilter {
+            family: opts.family,
+            ..Default::default()
+        }));
     };
     let v = verb.as_str();
     let modify = |verb: Verb, args: &mut Args| -> Result<NeighCmd> {
-        Ok(NeighCmd::Modify { verb, spec: parse_neigh_spec(args, opts, verb)? })
+        Ok(NeighCmd::Modify {
+            verb,
+            spec: parse_neigh_spec(args, opts, verb)?,
+        })
     };
     if matches(v, "add") {
         modify(Verb::Add, args)
@@ -24,19 +30,25 @@ pub fn parse_neigh(args: &mut Args, opts: &Options) -> Result<NeighCmd> {
     } else if matches(v, "delete") {
         modify(Verb::Del, args)
     } else if matches(v, "get") {
-        Err(ParseError::new("\"ip neigh get\" is not supported by lwt").with_hint("use `neigh show to ADDR dev NAME`"))
+        Err(ParseError::new("\"ip neigh get\" is not supported by lwt")
+            .with_hint("use `neigh show to ADDR dev NAME`"))
     } else if matches(v, "show") || matches(v, "lst") || matches(v, "list") {
         Ok(NeighCmd::Show(parse_neigh_filter(args, opts)?))
     } else if matches(v, "flush") {
         if args.is_empty() {
-            return Err(ParseError::new("Flush requires arguments.").with_hint("e.g. `neigh flush dev eth0`"));
+            return Err(ParseError::new("Flush requires arguments.")
+                .with_hint("e.g. `neigh flush dev eth0`"));
         }
         Ok(NeighCmd::Flush(parse_neigh_filter(args, opts)?))
     } else if matches(v, "help") {
-        Err(ParseError::new("Usage: ip neigh { add | del | change | replace } { ADDR [ lladdr LLADDR ] [ nud STATE ] | proxy ADDR } [ dev DEV ] [ router ]"))
+        Err(ParseError::new(
+            "Usage: ip neigh { add | del | change | replace } { ADDR [ lladdr LLADDR ] [ nud STATE ] | proxy ADDR } [ dev DEV ] [ router ]",
+        ))
     } else {
-        Err(ParseError::new(format!("Command \"{v}\" is unknown, try \"ip neigh help\"."))
-            .with_hint("neigh commands: add, del, change, replace, show, flush"))
+        Err(ParseError::new(format!(
+            "Command \"{v}\" is unknown, try \"ip neigh help\"."
+        ))
+        .with_hint("neigh commands: add, del, change, replace, show, flush"))
     }
 }
 
@@ -96,7 +108,8 @@ fn parse_neigh_spec(args: &mut Args, opts: &Options, verb: Verb) -> Result<Neigh
         } else if k == "nud" {
             let v = args.value()?;
             state = Some(nud_state_a2n(&v).ok_or_else(|| {
-                invarg("nud state is bad", &v).with_hint("states: permanent, noarp, reachable, stale, none, ...")
+                invarg("nud state is bad", &v)
+                    .with_hint("states: permanent, noarp, reachable, stale, none, ...")
             })?);
         } else if matches(k, "proxy") {
             let v = args.value()?;
@@ -107,8 +120,14 @@ fn parse_neigh_spec(args: &mut Args, opts: &Options, verb: Verb) -> Result<Neigh
             proxy = true;
         } else if k == "router" {
             router = true;
-        } else if matches(k, "extern_learn") || matches(k, "protocol") || k == "managed" || k == "use" {
-            return Err(ParseError::new(format!("neigh attribute \"{k}\" is not supported by lwt")));
+        } else if matches(k, "extern_learn")
+            || matches(k, "protocol")
+            || k == "managed"
+            || k == "use"
+        {
+            return Err(ParseError::new(format!(
+                "neigh attribute \"{k}\" is not supported by lwt"
+            )));
         } else if k == "dev" {
             dev = Some(args.value()?);
         } else {
@@ -117,28 +136,44 @@ fn parse_neigh_spec(args: &mut Args, opts: &Options, verb: Verb) -> Result<Neigh
                 v = args.value()?;
             }
             if addr.is_some() {
-                return Err(ParseError::duparg2("to", &v)
-                    .with_hint(format!("\"{v}\" is not a neigh keyword and the address was already given")));
+                return Err(ParseError::duparg2("to", &v).with_hint(format!(
+                    "\"{v}\" is not a neigh keyword and the address was already given"
+                )));
             }
             addr = Some(get_addr(&v, opts.family)?);
         }
         args.advance();
     }
     let Some(addr) = addr else {
-        return Err(ParseError::new("Device and destination are required arguments.")
-            .with_hint("`neigh add ADDR lladdr MAC dev NAME` or `neigh add proxy ADDR dev NAME`"));
+        return Err(
+            ParseError::new("Device and destination are required arguments.").with_hint(
+                "`neigh add ADDR lladdr MAC dev NAME` or `neigh add proxy ADDR dev NAME`",
+            ),
+        );
     };
     if dev.is_none() && !proxy {
-        return Err(ParseError::new("Device and destination are required arguments.")
-            .with_hint("add `dev NAME`"));
+        return Err(
+            ParseError::new("Device and destination are required arguments.")
+                .with_hint("add `dev NAME`"),
+        );
     }
     let _ = verb;
-    Ok(NeighSpec { addr, lladdr, dev, state, proxy, router })
+    Ok(NeighSpec {
+        addr,
+        lladdr,
+        dev,
+        state,
+        proxy,
+        router,
+    })
 }
 
 /// Selectors of `neigh show|flush`.
 fn parse_neigh_filter(args: &mut Args, opts: &Options) -> Result<NeighFilter> {
-    let mut f = NeighFilter { family: opts.family, ..Default::default() };
+    let mut f = NeighFilter {
+        family: opts.family,
+        ..Default::default()
+    };
     while let Some(w) = args.peek() {
         let w = w.to_string();
         match w.as_str() {
@@ -147,11 +182,14 @@ fn parse_neigh_filter(args: &mut Args, opts: &Options) -> Result<NeighFilter> {
             "nud" => {
                 let v = args.value()?;
                 if v != "all" {
-                    f.state = Some(nud_state_a2n(&v).ok_or_else(|| invarg("nud state is bad", &v))?);
+                    f.state =
+                        Some(nud_state_a2n(&v).ok_or_else(|| invarg("nud state is bad", &v))?);
                 }
             }
             "unused" | "vrf" | "master" | "nomaster" => {
-                return Err(ParseError::new(format!("neigh selector \"{w}\" is not supported by lwt")));
+                return Err(ParseError::new(format!(
+                    "neigh selector \"{w}\" is not supported by lwt"
+                )));
             }
             _ => {
                 let mut v = w.clone();
@@ -159,7 +197,11 @@ fn parse_neigh_filter(args: &mut Args, opts: &Options) -> Result<NeighFilter> {
                     v = args.value()?;
                 }
                 let p = get_prefix(&v, opts.family)?;
-                f.to = Some(p.resolve(if p.family() == Family::Any { Family::V4 } else { p.family() }));
+                f.to = Some(p.resolve(if p.family() == Family::Any {
+                    Family::V4
+                } else {
+                    p.family()
+                }));
             }
         }
         args.advance();

@@ -17,11 +17,17 @@ const ROUTE_USAGE: &str = "ip route { add | del | change | append | replace | pr
 /// `do_iproute`: verbs in iproute2's order (so `ip route a` = add, `d` = delete).
 pub fn parse_route(args: &mut Args, opts: &Options) -> Result<RouteCmd> {
     let Some(verb) = args.take() else {
-        return Ok(RouteCmd::Show(RouteFilter { family: opts.family, ..Default::default() }));
+        return Ok(RouteCmd::Show(RouteFilter {
+            family: opts.family,
+            ..Default::default()
+        }));
     };
     let v = verb.as_str();
     let modify = |verb: Verb, args: &mut Args| -> Result<RouteCmd> {
-        Ok(RouteCmd::Modify { verb, spec: parse_route_spec(args, opts, verb)? })
+        Ok(RouteCmd::Modify {
+            verb,
+            spec: parse_route_spec(args, opts, verb)?,
+        })
     };
     if matches(v, "add") {
         modify(Verb::Add, args)
@@ -43,14 +49,21 @@ pub fn parse_route(args: &mut Args, opts: &Options) -> Result<RouteCmd> {
         Ok(RouteCmd::Get(parse_route_get(args, opts)?))
     } else if matches(v, "flush") {
         Ok(RouteCmd::Flush(parse_route_filter(args, opts, true)?))
-    } else if ["save", "restore", "showdump"].iter().any(|k| matches(v, k)) {
-        Err(ParseError::new(format!("\"ip route {v}\" is not supported by lwt"))
-            .with_hint("use `route show` / `-j route show` and replay `route add` lines"))
+    } else if ["save", "restore", "showdump"]
+        .iter()
+        .any(|k| matches(v, k))
+    {
+        Err(
+            ParseError::new(format!("\"ip route {v}\" is not supported by lwt"))
+                .with_hint("use `route show` / `-j route show` and replay `route add` lines"),
+        )
     } else if matches(v, "help") {
         Err(ParseError::new("Usage: ".to_string() + ROUTE_USAGE))
     } else {
-        Err(ParseError::new(format!("Command \"{v}\" is unknown, try \"ip route help\"."))
-            .with_hint("route commands: add, del, change, replace, append, prepend, show, get, flush"))
+        Err(ParseError::new(format!(
+            "Command \"{v}\" is unknown, try \"ip route help\"."
+        ))
+        .with_hint("route commands: add, del, change, replace, append, prepend, show, get, flush"))
     }
 }
 
@@ -68,8 +81,10 @@ fn unsupported(kw: &str) -> ParseError {
 }
 
 fn not_in_multipath() -> ParseError {
-    ParseError::new("nexthop groups cannot be combined with a route-level via, dev, onlink or encap")
-        .with_hint("put via/dev/encap inside each `nexthop`, or use a single path without `nexthop`")
+    ParseError::new(
+        "nexthop groups cannot be combined with a route-level via, dev, onlink or encap",
+    )
+    .with_hint("put via/dev/encap inside each `nexthop`, or use a single path without `nexthop`")
 }
 
 /// `iproute_modify`: the NODE_SPEC / INFO_SPEC loop.
@@ -104,7 +119,9 @@ pub fn parse_route_spec(args: &mut Args, opts: &Options, verb: Verb) -> Result<R
                 fam = f;
                 v = args.value()?;
             } else if is_unsupported_family_word(&v) {
-                return Err(ParseError::new(format!("gateway family \"{v}\" is not supported by lwt")));
+                return Err(ParseError::new(format!(
+                    "gateway family \"{v}\" is not supported by lwt"
+                )));
             }
             let a = get_addr(&v, fam)?;
             learn(&mut family, &a);
@@ -118,19 +135,22 @@ pub fn parse_route_spec(args: &mut Args, opts: &Options, verb: Verb) -> Result<R
             from = Some(p);
         } else if k == "tos" || matches(k, "dsfield") {
             let v = args.value()?;
-            spec.tos = Some(dsfield_a2n(&v).ok_or_else(|| invarg("\"tos\" value is invalid\n", &v))?);
+            spec.tos =
+                Some(dsfield_a2n(&v).ok_or_else(|| invarg("\"tos\" value is invalid\n", &v))?);
         } else if k == "expires" {
             let v = args.value()?;
-            spec.expires = Some(get_u32(&v).ok_or_else(|| invarg("\"expires\" value is invalid\n", &v))?);
+            spec.expires =
+                Some(get_u32(&v).ok_or_else(|| invarg("\"expires\" value is invalid\n", &v))?);
         } else if matches(k, "metric") || matches(k, "priority") || k == "preference" {
             let v = args.value()?;
-            spec.metric = Some(
-                get_u32(&v).ok_or_else(|| invarg("\"metric\" value is invalid\n", &v).with_hint("metric is 0..4294967295"))?,
-            );
+            spec.metric = Some(get_u32(&v).ok_or_else(|| {
+                invarg("\"metric\" value is invalid\n", &v).with_hint("metric is 0..4294967295")
+            })?);
         } else if k == "scope" {
             let v = args.value()?;
             spec.scope = Some(scope_a2n(&v).ok_or_else(|| {
-                invarg("invalid \"scope\" value\n", &v).with_hint("scopes: global, site, link, host, nowhere or a number")
+                invarg("invalid \"scope\" value\n", &v)
+                    .with_hint("scopes: global, site, link, host, nowhere or a number")
             })?);
         } else if k == "mtu" {
             let mut v = args.value()?;
@@ -144,13 +164,15 @@ pub fn parse_route_spec(args: &mut Args, opts: &Options, verb: Verb) -> Result<R
             if v == "lock" {
                 v = args.value()?;
             }
-            spec.hoplimit = Some(get_u8(&v).ok_or_else(|| invarg("\"hoplimit\" value is invalid\n", &v))?);
+            spec.hoplimit =
+                Some(get_u8(&v).ok_or_else(|| invarg("\"hoplimit\" value is invalid\n", &v))?);
         } else if k == "advmss" {
             let mut v = args.value()?;
             if v == "lock" {
                 v = args.value()?;
             }
-            spec.advmss = Some(get_u32(&v).ok_or_else(|| invarg("\"mss\" value is invalid\n", &v))?);
+            spec.advmss =
+                Some(get_u32(&v).ok_or_else(|| invarg("\"mss\" value is invalid\n", &v))?);
         } else if matches(k, "reordering")
             || k == "rtt"
             || k == "rto_min"
@@ -172,16 +194,19 @@ pub fn parse_route_spec(args: &mut Args, opts: &Options, verb: Verb) -> Result<R
             nhs_ok = true;
             break;
         } else if k == "nhid" {
-            return Err(unsupported("nhid").with_hint("nexthop objects are not supported; use inline nexthops"));
+            return Err(unsupported("nhid")
+                .with_hint("nexthop objects are not supported; use inline nexthops"));
         } else if matches(k, "protocol") {
             let v = args.value()?;
             spec.proto = Some(proto_a2n(&v).ok_or_else(|| {
-                invarg("\"protocol\" value is invalid\n", &v).with_hint("protocols: kernel, boot, static, ... or a number")
+                invarg("\"protocol\" value is invalid\n", &v)
+                    .with_hint("protocols: kernel, boot, static, ... or a number")
             })?);
         } else if matches(k, "table") {
             let v = args.value()?;
             spec.table = Some(table_a2n(&v).ok_or_else(|| {
-                invarg("\"table\" value is invalid\n", &v).with_hint("a table is main, local, default or a number")
+                invarg("\"table\" value is invalid\n", &v)
+                    .with_hint("a table is main, local, default or a number")
             })?);
         } else if matches(k, "vrf") {
             let v = args.value()?;
@@ -195,8 +220,10 @@ pub fn parse_route_spec(args: &mut Args, opts: &Options, verb: Verb) -> Result<R
                 "low" => ICMPV6_ROUTER_PREF_LOW,
                 "medium" => ICMPV6_ROUTER_PREF_MEDIUM,
                 "high" => ICMPV6_ROUTER_PREF_HIGH,
-                _ => get_u8(&v)
-                    .ok_or_else(|| invarg("\"pref\" value is invalid\n", &v).with_hint("pref is low, medium or high"))?,
+                _ => get_u8(&v).ok_or_else(|| {
+                    invarg("\"pref\" value is invalid\n", &v)
+                        .with_hint("pref is low, medium or high")
+                })?,
             });
         } else if k == "encap" {
             nh.encap = Some(parse_encap(args)?);
@@ -217,8 +244,12 @@ pub fn parse_route_spec(args: &mut Args, opts: &Options, verb: Verb) -> Result<R
                         spec.rtype_given = true;
                     }
                     RtnType::Unsupported(name) => {
-                        return Err(ParseError::new(format!("route type \"{name}\" is not supported by lwt"))
-                            .with_hint("types: unicast, local, blackhole, unreachable, prohibit, throw"));
+                        return Err(ParseError::new(format!(
+                            "route type \"{name}\" is not supported by lwt"
+                        ))
+                        .with_hint(
+                            "types: unicast, local, blackhole, unreachable, prohibit, throw",
+                        ));
                     }
                 }
                 v = args.value()?;
@@ -245,11 +276,13 @@ pub fn parse_route_spec(args: &mut Args, opts: &Options, verb: Verb) -> Result<R
         return Err(ParseError::new("a destination prefix is required").with_hint(ROUTE_USAGE));
     };
     if nhs_ok {
+        spec.nexthops = parse_nexthops(args, &mut family)?;
+        spec.multipath = true;
+        // iproute2 sends both and lets the kernel compare them; lwt keeps one
+        // representation and asks for per-nexthop attributes instead.
         if nh != NextHop::default() {
             return Err(not_in_multipath());
         }
-        spec.nexthops = parse_nexthops(args, &mut family)?;
-        spec.multipath = true;
     } else if nh != NextHop::default() {
         spec.nexthops.push(nh);
     }
@@ -283,8 +316,13 @@ fn parse_nexthops(args: &mut Args, family: &mut Family) -> Result<Vec<NextHop>> 
     let mut out = Vec::new();
     while let Some(w) = args.peek() {
         if w != "nexthop" {
-            return Err(ParseError::new(format!("\"nexthop\" or end of line is expected instead of \"{w}\""))
-                .with_hint(format!("inside a nexthop: via, dev, weight, onlink, encap{}", misplaced_hint(w))));
+            return Err(ParseError::new(format!(
+                "\"nexthop\" or end of line is expected instead of \"{w}\""
+            ))
+            .with_hint(format!(
+                "inside a nexthop: via, dev, weight, onlink, encap{}",
+                misplaced_hint(w)
+            )));
         }
         if args.remaining() <= 1 {
             return Err(ParseError::new("unexpected end of line after \"nexthop\""));
@@ -307,9 +345,11 @@ fn parse_nexthops(args: &mut Args, family: &mut Family) -> Result<Vec<NextHop>> 
                 "dev" => nh.dev = Some(args.value()?),
                 "weight" => {
                     let v = args.value()?;
-                    let w = get_u32(&v).filter(|w| (1..=256).contains(w)).ok_or_else(|| {
-                        invarg("\"weight\" is invalid\n", &v).with_hint("weight is 1..256")
-                    })?;
+                    let w = get_u32(&v)
+                        .filter(|w| (1..=256).contains(w))
+                        .ok_or_else(|| {
+                            invarg("\"weight\" is invalid\n", &v).with_hint("weight is 1..256")
+                        })?;
                     nh.weight = w as u16;
                 }
                 "onlink" => nh.onlink = true,
@@ -334,7 +374,10 @@ pub fn parse_route_filter(args: &mut Args, opts: &Options, flush: bool) -> Resul
             .with_hint("e.g. `route flush table 90` or `route flush dev eth0`"));
     }
     let fam = opts.family;
-    let mut f = RouteFilter { family: fam, ..Default::default() };
+    let mut f = RouteFilter {
+        family: fam,
+        ..Default::default()
+    };
     while let Some(w) = args.peek() {
         let w = w.to_string();
         let k = w.as_str();
@@ -372,7 +415,9 @@ pub fn parse_route_filter(args: &mut Args, opts: &Options, flush: bool) -> Resul
             match rtntype_a2n(&v) {
                 Some(RtnType::Supported(t)) => f.rtype = Some(t),
                 Some(RtnType::Unsupported(n)) => {
-                    return Err(ParseError::new(format!("route type \"{n}\" is not supported by lwt")));
+                    return Err(ParseError::new(format!(
+                        "route type \"{n}\" is not supported by lwt"
+                    )));
                 }
                 None => return Err(invarg("node type value is invalid\n", &v)),
             }
@@ -382,7 +427,8 @@ pub fn parse_route_filter(args: &mut Args, opts: &Options, flush: bool) -> Resul
             return Err(unsupported(k));
         } else if matches(k, "metric") || matches(k, "priority") || k == "preference" {
             let v = args.value()?;
-            f.metric = Some(get_u32(&v).ok_or_else(|| invarg("\"metric\" value is invalid\n", &v))?);
+            f.metric =
+                Some(get_u32(&v).ok_or_else(|| invarg("\"metric\" value is invalid\n", &v))?);
         } else if k == "via" {
             let mut v = args.value()?;
             let mut family = fam;
@@ -397,7 +443,9 @@ pub fn parse_route_filter(args: &mut Args, opts: &Options, flush: bool) -> Resul
             let p = get_prefix(&v, fam)?;
             f.src = Some(p.resolve(p.family()));
         } else if matches(k, "from") {
-            return Err(unsupported("from").with_hint("source-prefix selectors are not supported in show"));
+            return Err(
+                unsupported("from").with_hint("source-prefix selectors are not supported in show")
+            );
         } else {
             let mut v = w.clone();
             if matches(&v, "to") {
@@ -416,7 +464,11 @@ pub fn parse_route_filter(args: &mut Args, opts: &Options, flush: bool) -> Resul
                 v = args.value()?;
             }
             let p = get_prefix(&v, fam)?;
-            let fam_p = if p.family() == Family::Any { if fam == Family::Any { Family::V4 } else { fam } } else { p.family() };
+            let fam_p = if p.family() == Family::Any {
+                if fam == Family::Any { Family::V4 } else { fam }
+            } else {
+                p.family()
+            };
             let p = p.resolve(fam_p);
             match which {
                 1 => f.root = Some(p),
@@ -435,7 +487,15 @@ pub fn parse_route_filter(args: &mut Args, opts: &Options, flush: bool) -> Resul
 /// `iproute_get`.
 pub fn parse_route_get(args: &mut Args, opts: &Options) -> Result<RouteGet> {
     let mut family = opts.family;
-    let mut g = RouteGet { dst: IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED), from: None, iif: None, oif: None, vrf: None, mark: None, fibmatch: false };
+    let mut g = RouteGet {
+        dst: IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
+        from: None,
+        iif: None,
+        oif: None,
+        vrf: None,
+        mark: None,
+        fibmatch: false,
+    };
     let mut found = false;
     while let Some(w) = args.peek() {
         let w = w.to_string();
@@ -446,7 +506,13 @@ pub fn parse_route_get(args: &mut Args, opts: &Options) -> Result<RouteGet> {
         } else if matches(k, "from") {
             let v = args.value()?;
             let p = get_prefix(&v, family)?;
-            let a = p.resolve(if p.family() == Family::Any { Family::V4 } else { p.family() }).addr;
+            let a = p
+                .resolve(if p.family() == Family::Any {
+                    Family::V4
+                } else {
+                    p.family()
+                })
+                .addr;
             learn(&mut family, &a);
             g.from = Some(a);
         } else if matches(k, "iif") {
@@ -462,7 +528,12 @@ pub fn parse_route_get(args: &mut Args, opts: &Options) -> Result<RouteGet> {
             g.fibmatch = true;
         } else if matches(k, "notify") || matches(k, "connected") {
             // accepted and ignored (no route cache in lwt)
-        } else if matches(k, "uid") || matches(k, "sport") || matches(k, "dport") || matches(k, "ipproto") || k == "as" {
+        } else if matches(k, "uid")
+            || matches(k, "sport")
+            || matches(k, "dport")
+            || matches(k, "ipproto")
+            || k == "as"
+        {
             return Err(unsupported(k));
         } else {
             let mut v = w.clone();
@@ -470,10 +541,20 @@ pub fn parse_route_get(args: &mut Args, opts: &Options) -> Result<RouteGet> {
                 v = args.value()?;
             }
             if matches(&v, "help") {
-                return Err(ParseError::new("Usage: ip route get ADDRESS [ from ADDRESS iif STRING ] [ oif STRING ] [ mark NUMBER ] [ vrf NAME ] [ fibmatch ]"));
+                return Err(ParseError::new(
+                    "Usage: ip route get ADDRESS [ from ADDRESS iif STRING ] [ oif STRING ] [ mark NUMBER ] [ vrf NAME ] [ fibmatch ]",
+                ));
             }
             let p = get_prefix(&v, family)?;
-            let fam = if p.family() == Family::Any { if family == Family::Any { Family::V4 } else { family } } else { p.family() };
+            let fam = if p.family() == Family::Any {
+                if family == Family::Any {
+                    Family::V4
+                } else {
+                    family
+                }
+            } else {
+                p.family()
+            };
             let a = p.resolve(fam).addr;
             learn(&mut family, &a);
             g.dst = a;
@@ -482,7 +563,9 @@ pub fn parse_route_get(args: &mut Args, opts: &Options) -> Result<RouteGet> {
         args.advance();
     }
     if !found {
-        return Err(ParseError::new("need at least a destination address").with_hint("`route get ADDRESS`"));
+        return Err(
+            ParseError::new("need at least a destination address").with_hint("`route get ADDRESS`")
+        );
     }
     Ok(g)
 }

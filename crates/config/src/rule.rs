@@ -17,29 +17,50 @@ pub fn parse_rule(args: &mut Args, opts: &Options) -> Result<RuleCmd> {
     let v = verb.as_str();
     if matches(v, "list") || matches(v, "lst") || matches(v, "show") {
         if let Some(w) = args.peek() {
-            return Err(ParseError::new(format!("rule selectors (\"{w}\") are not supported by lwt"))
-                .with_hint("`rule show` lists all rules; use -4/-6 to choose the family"));
+            return Err(ParseError::new(format!(
+                "rule selectors (\"{w}\") are not supported by lwt"
+            ))
+            .with_hint("`rule show` lists all rules; use -4/-6 to choose the family"));
         }
         Ok(RuleCmd::Show(opts.family))
     } else if matches(v, "save") || matches(v, "restore") {
-        Err(ParseError::new(format!("\"ip rule {v}\" is not supported by lwt")))
+        Err(ParseError::new(format!(
+            "\"ip rule {v}\" is not supported by lwt"
+        )))
     } else if matches(v, "add") {
-        Ok(RuleCmd::Modify { verb: Verb::Add, spec: parse_rule_spec(args, opts, Verb::Add)? })
+        if args.is_empty() {
+            return Err(
+                ParseError::new("\"ip rule add\" requires arguments.").with_hint(RULE_USAGE)
+            );
+        }
+        Ok(RuleCmd::Modify {
+            verb: Verb::Add,
+            spec: parse_rule_spec(args, opts, Verb::Add)?,
+        })
     } else if matches(v, "delete") {
         if args.is_empty() {
-            return Err(ParseError::new("\"ip rule del\" requires arguments.").with_hint(RULE_USAGE));
+            return Err(
+                ParseError::new("\"ip rule del\" requires arguments.").with_hint(RULE_USAGE)
+            );
         }
-        Ok(RuleCmd::Modify { verb: Verb::Del, spec: parse_rule_spec(args, opts, Verb::Del)? })
+        Ok(RuleCmd::Modify {
+            verb: Verb::Del,
+            spec: parse_rule_spec(args, opts, Verb::Del)?,
+        })
     } else if matches(v, "flush") {
         if args.peek().is_some() {
-            return Err(ParseError::new("\"ip rule flush\" does not take any arguments."));
+            return Err(ParseError::new(
+                "\"ip rule flush\" does not take any arguments.",
+            ));
         }
         Ok(RuleCmd::Flush(opts.family))
     } else if matches(v, "help") {
         Err(ParseError::new("Usage: ".to_string() + RULE_USAGE))
     } else {
-        Err(ParseError::new(format!("Command \"{v}\" is unknown, try \"ip rule help\"."))
-            .with_hint("rule commands: add, del, show, flush"))
+        Err(
+            ParseError::new(format!("Command \"{v}\" is unknown, try \"ip rule help\"."))
+                .with_hint("rule commands: add, del, show, flush"),
+        )
     }
 }
 
@@ -56,7 +77,10 @@ fn port_range(s: &str) -> Option<(u16, u16)> {
 
 /// `iprule_modify`.
 fn parse_rule_spec(args: &mut Args, opts: &Options, verb: Verb) -> Result<RuleSpec> {
-    let mut s = RuleSpec { family: opts.family, ..Default::default() };
+    let mut s = RuleSpec {
+        family: opts.family,
+        ..Default::default()
+    };
     let mut family = opts.family;
     let mut from: Option<PrefixArg> = None;
     let mut to: Option<PrefixArg> = None;
@@ -85,7 +109,8 @@ fn parse_rule_spec(args: &mut Args, opts: &Options, verb: Verb) -> Result<RuleSp
             to = Some(p);
         } else if matches(k, "preference") || matches(k, "order") || matches(k, "priority") {
             let v = args.value()?;
-            s.priority = Some(get_u32(&v).ok_or_else(|| invarg("preference value is invalid\n", &v))?);
+            s.priority =
+                Some(get_u32(&v).ok_or_else(|| invarg("preference value is invalid\n", &v))?);
         } else if k == "tos" || matches(k, "dsfield") {
             let v = args.value()?;
             s.tos = Some(dsfield_a2n(&v).ok_or_else(|| invarg("TOS value is invalid\n", &v))?);
@@ -97,10 +122,22 @@ fn parse_rule_spec(args: &mut Args, opts: &Options, verb: Verb) -> Result<RuleSp
             };
             s.fwmark = Some(get_u32(m).ok_or_else(|| invarg("fwmark value is invalid\n", m))?);
             if let Some(mask) = mask {
-                s.fwmask = Some(get_u32(mask).ok_or_else(|| invarg("fwmask value is invalid\n", mask))?);
+                s.fwmask =
+                    Some(get_u32(mask).ok_or_else(|| invarg("fwmask value is invalid\n", mask))?);
             }
-        } else if matches(k, "realms") || k == "uidrange" || k == "nat" || matches(k, "map-to") {
-            return Err(ParseError::new(format!("rule attribute \"{k}\" is not supported by lwt")).with_hint(RULE_USAGE));
+        } else if matches(k, "realms") {
+            return Err(
+                ParseError::new(format!("rule attribute \"{k}\" is not supported by lwt"))
+                    .with_hint(RULE_USAGE),
+            );
+        } else if matches(k, "protocol") {
+            let v = args.value()?;
+            s.protocol =
+                Some(proto_a2n(&v).ok_or_else(|| invarg("\"protocol\" value is invalid\n", &v))?);
+        } else if matches(k, "tun_id") {
+            let v = args.value()?;
+            s.tun_id =
+                Some(get_u64(&v).ok_or_else(|| invarg("\"tun_id\" value is invalid\n", &v))?);
         } else if matches(k, "table") || k == "lookup" {
             let v = args.value()?;
             s.table = Some(table_a2n(&v).ok_or_else(|| invarg("invalid table ID\n", &v))?);
@@ -108,10 +145,15 @@ fn parse_rule_spec(args: &mut Args, opts: &Options, verb: Verb) -> Result<RuleSp
             action_given = true;
         } else if matches(k, "suppress_prefixlength") || k == "sup_pl" {
             let v = args.value()?;
-            s.suppress_prefixlength =
-                Some(get_s32(&v).filter(|p| *p >= 0).ok_or_else(|| invarg("suppress_prefixlength value is invalid\n", &v))?);
+            s.suppress_prefixlength = Some(
+                get_s32(&v)
+                    .filter(|p| *p >= 0)
+                    .ok_or_else(|| invarg("suppress_prefixlength value is invalid\n", &v))?,
+            );
         } else if matches(k, "suppress_ifgroup") || k == "sup_group" {
-            return Err(ParseError::new("rule attribute \"suppress_ifgroup\" is not supported by lwt"));
+            return Err(ParseError::new(
+                "rule attribute \"suppress_ifgroup\" is not supported by lwt",
+            ));
         } else if k == "dev" || k == "iif" {
             let v = args.value()?;
             if !ifname_ok(&v) {
@@ -127,21 +169,21 @@ fn parse_rule_spec(args: &mut Args, opts: &Options, verb: Verb) -> Result<RuleSp
         } else if k == "l3mdev" {
             s.l3mdev = true;
             action_given = true;
-        } else if k == "tun_id" {
-            let v = args.value()?;
-            s.tun_id = Some(get_u64(&v).ok_or_else(|| invarg("\"tun_id\" value is invalid\n", &v))?);
-        } else if matches(k, "protocol") {
-            let v = args.value()?;
-            s.protocol = Some(proto_a2n(&v).ok_or_else(|| invarg("\"protocol\" value is invalid\n", &v))?);
+        } else if k == "uidrange" || k == "nat" || matches(k, "map-to") {
+            return Err(
+                ParseError::new(format!("rule attribute \"{k}\" is not supported by lwt"))
+                    .with_hint(RULE_USAGE),
+            );
         } else if k == "ipproto" {
             let v = args.value()?;
-            s.ipproto = Some(ipproto_a2n(&v).ok_or_else(|| invarg("Invalid \"ipproto\" value\n", &v))?);
+            s.ipproto =
+                Some(ipproto_a2n(&v).ok_or_else(|| invarg("Invalid \"ipproto\" value\n", &v))?);
         } else if k == "sport" {
             let v = args.value()?;
-            s.sport = Some(port_range(&v).ok_or_else(|| invarg("invalid sport\n", &v))?);
+            s.sport = Some(port_range(&v).ok_or_else(|| invarg("invalid port range\n", &v))?);
         } else if k == "dport" {
             let v = args.value()?;
-            s.dport = Some(port_range(&v).ok_or_else(|| invarg("invalid dport\n", &v))?);
+            s.dport = Some(port_range(&v).ok_or_else(|| invarg("invalid dport range\n", &v))?);
         } else {
             let mut v = w.clone();
             if k == "type" {
@@ -171,8 +213,10 @@ fn parse_rule_spec(args: &mut Args, opts: &Options, verb: Verb) -> Result<RuleSp
         args.advance();
     }
     if s.l3mdev && s.table.is_some_and(|t| t != 0) {
-        return Err(ParseError::new("table can not be specified for l3mdev rules")
-            .with_hint("`rule add l3mdev pref 1000` looks up the table of the ingress VRF"));
+        return Err(
+            ParseError::new("table can not be specified for l3mdev rules")
+                .with_hint("`rule add l3mdev pref 1000` looks up the table of the ingress VRF"),
+        );
     }
     if family == Family::Any {
         family = Family::V4;

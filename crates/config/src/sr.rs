@@ -21,23 +21,34 @@ pub fn parse_sr(args: &mut Args, _opts: &Options) -> Result<SrCmd> {
         } else if matches(&sub, "set") {
             let k = args.take().ok_or_else(ParseError::incomplete)?;
             let keyid = get_u32(&k).filter(|k| *k != 0).ok_or_else(|| {
-                invarg("hmac KEYID value is invalid", &k).with_hint("KEYID is a non-zero 32-bit number")
+                invarg("hmac KEYID value is invalid", &k)
+                    .with_hint("KEYID is a non-zero 32-bit number")
             })?;
             let a = args.take().ok_or_else(ParseError::incomplete)?;
             let algo = match a.as_str() {
                 "sha1" => HmacAlgo::Sha1,
                 "sha256" => HmacAlgo::Sha256,
-                _ => return Err(invarg("hmac ALGO value is invalid", &a).with_hint("ALGO is sha1 or sha256")),
+                _ => {
+                    return Err(invarg("hmac ALGO value is invalid", &a)
+                        .with_hint("ALGO is sha1 or sha256"));
+                }
             };
             // iproute2 reads the secret with getpass(); lwt takes it as a word.
             let secret = args.take().unwrap_or_default();
             if let Some(extra) = args.peek() {
-                return Err(ParseError::new(format!("unexpected \"{extra}\" after the HMAC secret"))
-                    .with_hint("quote a secret that contains spaces"));
+                return Err(ParseError::new(format!(
+                    "unexpected \"{extra}\" after the HMAC secret"
+                ))
+                .with_hint("quote a secret that contains spaces"));
             }
-            Ok(SrCmd::HmacSet { keyid, algo, secret })
+            Ok(SrCmd::HmacSet {
+                keyid,
+                algo,
+                secret,
+            })
         } else {
-            Err(invarg("unknown", &sub).with_hint("`sr hmac show` or `sr hmac set KEYID ALGO SECRET`"))
+            Err(invarg("unknown", &sub)
+                .with_hint("`sr hmac show` or `sr hmac set KEYID ALGO SECRET`"))
         }
     } else if matches(&what, "tunsrc") {
         let sub = args.take().ok_or_else(ParseError::incomplete)?;

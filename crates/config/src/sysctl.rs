@@ -18,7 +18,10 @@ pub fn parse_sysctl(args: &mut Args) -> Result<SysctlCmd> {
                 quiet = true;
             }
             s if s.starts_with('-') => {
-                return Err(ParseError::new(format!("sysctl option \"{s}\" is not supported")).with_hint(USAGE));
+                return Err(
+                    ParseError::new(format!("sysctl option \"{s}\" is not supported"))
+                        .with_hint(USAGE),
+                );
             }
             _ => break,
         }
@@ -30,10 +33,15 @@ pub fn parse_sysctl(args: &mut Args) -> Result<SysctlCmd> {
         return Err(ParseError::new("sysctl needs a KEY=VALUE").with_hint(USAGE));
     }
     let (key, value) = match joined.find('=') {
-        Some(i) => (joined[..i].trim().to_string(), Some(joined[i + 1..].trim().to_string())),
+        Some(i) => (
+            joined[..i].trim().to_string(),
+            Some(joined[i + 1..].trim().to_string()),
+        ),
         None => {
             if rest.len() != 1 {
-                return Err(ParseError::new(format!("\"{joined}\" is not KEY=VALUE")).with_hint(USAGE));
+                return Err(
+                    ParseError::new(format!("\"{joined}\" is not KEY=VALUE")).with_hint(USAGE)
+                );
             }
             (joined.trim().to_string(), None)
         }
@@ -42,7 +50,9 @@ pub fn parse_sysctl(args: &mut Args) -> Result<SysctlCmd> {
         return Err(ParseError::new(format!("\"{key}\" is not a sysctl key")).with_hint(USAGE));
     }
     if write && value.is_none() {
-        return Err(ParseError::new(format!("\"{key}\" must be of the form name=value")).with_hint(USAGE));
+        return Err(
+            ParseError::new(format!("\"{key}\" must be of the form name=value")).with_hint(USAGE),
+        );
     }
     if let Some(v) = &value
         && v.is_empty()
@@ -50,5 +60,9 @@ pub fn parse_sysctl(args: &mut Args) -> Result<SysctlCmd> {
         return Err(ParseError::new(format!("sysctl {key} needs a value")).with_hint(USAGE));
     }
     while args.take().is_some() {}
-    Ok(SysctlCmd { key: key.replace('/', "."), value, quiet })
+    Ok(SysctlCmd {
+        key: key.replace('/', "."),
+        value,
+        quiet,
+    })
 }

@@ -79,7 +79,8 @@ impl Args {
     }
     /// Like [`value`](Self::value) but names the keyword in the hint.
     pub fn value_for(&mut self, key: &str) -> Result<String> {
-        self.value().map_err(|e| e.with_hint(format!("\"{key}\" needs a value")))
+        self.value()
+            .map_err(|e| e.with_hint(format!("\"{key}\" needs a value")))
     }
     /// The words not consumed yet.
     pub fn rest(&self) -> &[String] {
@@ -101,7 +102,12 @@ pub fn parse_c_unsigned(s: &str, base: u32) -> Option<u64> {
                 (s, 10)
             }
         }
-        16 => (s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")).unwrap_or(s), 16),
+        16 => (
+            s.strip_prefix("0x")
+                .or_else(|| s.strip_prefix("0X"))
+                .unwrap_or(s),
+            16,
+        ),
         b => (s, b),
     };
     if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
@@ -199,7 +205,10 @@ mod tests {
         assert!(matches("route", "route"));
         assert!(!matches("routes", "route"));
         assert!(!matches("", "route"));
-        assert_eq!(first_match("ne", &["neighbor", "neighbour", "ntable"]), Some("neighbor"));
+        assert_eq!(
+            first_match("ne", &["neighbor", "neighbour", "ntable"]),
+            Some("neighbor")
+        );
     }
 
     #[test]
@@ -220,7 +229,10 @@ mod tests {
 
     #[test]
     fn words_split_like_makeargs() {
-        assert_eq!(split_words("  a  b\t'c d' \"e\" # comment").unwrap(), ["a", "b", "c d", "e"]);
+        assert_eq!(
+            split_words("  a  b\t'c d' \"e\" # comment").unwrap(),
+            ["a", "b", "c d", "e"]
+        );
         assert!(split_words("a 'b").is_err());
         assert!(split_words("# only").unwrap().is_empty());
     }

@@ -9,7 +9,8 @@ use lwt_config::{Encap, Family, IpPrefix, RouteType, RuleAction};
 use lwt_fib::{Fib4, Fib6};
 
 use crate::dataplane::*;
-use crate::lwt::seg6::{Seg6Compile, Seg6Encap};
+use crate::lwt::seg6::{self, Seg6Compile, Seg6Encap};
+use crate::lwt::seg6local::{self, Seg6Local};
 use crate::lwt::Lwt;
 use crate::router::{Link, NextHopCfg, Route, Router, seg6_mode};
 
@@ -41,6 +42,7 @@ impl Router {
                     weight: 1,
                     onlink: false,
                     encap: None,
+                    vrf_bound: None,
                 };
                 let base = Route {
                     family,
@@ -49,19 +51,35 @@ impl Router {
                     tos: 0,
                     table: local,
                     protocol: cfg::RTPROT_KERNEL,
-                    scope: cfg::RT_SCOPE_HOST,
+                    scope: if v6 {
+                        cfg::RT_SCOPE_UNIVERSE
+                    } else {
+                        cfg::RT_SCOPE_HOST
+                    },
                     metric: 0,
                     prefsrc: (!v6).then_some(p.addr),
                     nexthops: vec![nh],
                     multipath: false,
                     slot: 0,
                 };
-                if !p.is_host() {
+                if l.ifindex == crate::router::LOOPBACK_IFINDEX {
+                    // The loopback's whole prefix is local (127.0.0.0/8 in table local).
+                    if !p.is_host() {
+                        out.push(Route {
+                            dst: p.network(),
+                            ..base.clone()
+                        });
+                    }
+                } else if !p.is_host() {
                     out.push(Route {
                         rtype: RouteType::Unicast,
                         dst: p.network(),
                         table: main,
-                        scope: cfg::RT_SCOPE_LINK,
+                        scope: if v6 {
+                            cfg::RT_SCOPE_UNIVERSE
+                        } else {
+                            cfg::RT_SCOPE_LINK
+                        },
                         metric: if v6 { 256 } else { 0 },
                         ..base.clone()
                     });
@@ -76,6 +94,7 @@ impl Router {
     pub fn dataplane(&self) -> Dataplane {
         let mut dp = Dataplane {
             sysctl: self.sysctl.clone(),
+            hmac_keys: self.hmac_keys.iter().map(|(k, v)| (*k, v.clone())).collect(),
             ..Default::default()
         };
         let max = self.links.keys().max().copied().unwrap_or(0) as usize;
@@ -194,7 +213,13 @@ impl Router {
     }
 
     fn compile_route(&self, r: &Route) -> RouteDp {
+        // fib6_is_reject: an IPv6 unicast route through the loopback is a reject route.
+        let through_lo = r.family == Family::V6
+            && r.rtype == RouteType::Unicast
+            && r.nexthops.iter().any(|n| n.dev == Some(crate::router::LOOPBACK_IFINDEX))
+            && !matches!(r.dst.addr, IpAddr::V6(a) if a.is_loopback());
         let kind = match r.rtype {
+            RouteType::Unicast if through_lo => RouteKind::Unreachable,
             RouteType::Unicast => RouteKind::Unicast,
             RouteType::Local => RouteKind::Local,
             RouteType::Blackhole => RouteKind::Blackhole,
@@ -214,7 +239,7 @@ impl Router {
                     gateway: nh.via,
                     oif,
                     weight: u32::from(nh.weight.max(1)),
-                    lwt: nh.encap.as_ref().and_then(|e| self.compile_lwt(e, oif)),
+                    lwt: nh.encap.as_ref().and_then(|e| self.compile_lwt(e, nh, oif, r.slot)),
                 }
             })
             .collect();
@@ -244,8 +269,38 @@ impl Router {
         best.map(|b| b.2)
     }
 
-    fn compile_lwt(&self, e: &Encap, oif: u32) -> Option<Lwt> {
+    fn compile_lwt(&self, e: &Encap, nh: &NextHopCfg, oif: u32, slot: u32) -> Option<Lwt> {
         match e {
+            Encap::Seg6Local(l) => {
+                let b = seg6local::behaviour(&l.action)?;
+                let vrf = nh.vrf_bound.map(|v| {
+                    // Bound at install: if that VRF is gone, packets are dropped.
+                    let alive = self.links.get(&v).and_then(|x| x.vrf_table()) == l.vrftable;
+                    if alive { v } else { 0 }
+                });
+                let srh = l.srh.as_ref().map(|s| {
+                    let (mode, src) = match b.action {
+                        seg6local::Action::EndB6Encaps => (
+                            seg6::Mode::Encap,
+                            self.tunsrc
+                                .or_else(|| self.select_src6(oif, s.segs[0]))
+                                .unwrap_or(Ipv6Addr::UNSPECIFIED),
+                        ),
+                        _ => (seg6::Mode::Inline, Ipv6Addr::UNSPECIFIED),
+                    };
+                    Seg6Encap::compile(&Seg6Compile {
+                        mode,
+                        segs: &s.segs,
+                        hmac_key_id: s.hmac,
+                        src,
+                        key: s.hmac.and_then(|k| self.hmac_keys.get(&k)),
+                        hop_limit: 64,
+                        flowlabel: self.sysctl.seg6_flowlabel,
+                    })
+                });
+                let oif = l.oif.as_deref().and_then(|n| self.link_by_name(n)).map(|x| x.ifindex);
+                Some(Lwt::Seg6Local(Box::new(Seg6Local::new(b, l, oif, vrf, srh, slot))))
+            }
             Encap::Seg6(s) => {
                 let src = s
                     .tunsrc

@@ -142,6 +142,8 @@ pub struct Dataplane {
     /// Proxy neighbour entries (`neigh add proxy ADDR dev IF`).
     pub proxy: HashMap<(u32, IpAddr), ()>,
     pub sysctl: Sysctls,
+    /// `sr hmac` keys, for validating received SRHs.
+    pub hmac_keys: HashMap<u32, crate::lwt::hmac::HmacKey>,
 }
 
 impl Dataplane {

@@ -15,7 +15,7 @@ use lwt_config::{
 
 use crate::error::ApplyError;
 use crate::lwt::hmac::{HmacAlgo, HmacKey};
-use crate::lwt::seg6;
+use crate::lwt::{seg6, seg6local};
 use crate::sysctl::{self, IfSysctls, SysctlSet, Sysctls};
 
 pub const LOOPBACK_IFINDEX: u32 = 1;
@@ -56,6 +56,8 @@ pub struct NextHopCfg {
     pub weight: u16,
     pub onlink: bool,
     pub encap: Option<Encap>,
+    /// VRF device bound when a seg6local End.DT* route was installed.
+    pub vrf_bound: Option<u32>,
 }
 
 /// A configured route. Identity within a table: (dst, metric, tos).
@@ -738,15 +740,17 @@ impl Router {
                 self.check_gateway(via, dev, table)?;
             }
         }
-        if let Some(e) = &nh.encap {
-            self.check_encap(spec, e)?;
-        }
+        let vrf_bound = match &nh.encap {
+            Some(e) => self.check_encap(spec, e)?,
+            None => None,
+        };
         Ok(NextHopCfg {
             via: nh.via,
             dev,
             weight: nh.weight,
             onlink: nh.onlink,
             encap: nh.encap.clone(),
+            vrf_bound,
         })
     }
 
@@ -788,7 +792,9 @@ impl Router {
         )))
     }
 
-    fn check_encap(&self, spec: &cfg::RouteSpec, e: &Encap) -> Result<(), ApplyError> {
+    /// Validates an encap as the kernel's `build_state` does; returns the VRF bound by a
+    /// seg6local End.DT* route.
+    fn check_encap(&self, spec: &cfg::RouteSpec, e: &Encap) -> Result<Option<u32>, ApplyError> {
         match e {
             Encap::Seg6(s) => {
                 let mode = seg6_mode(s.mode);
@@ -799,13 +805,37 @@ impl Router {
                     return Err(ApplyError::new("RTNETLINK answers: Invalid argument")
                         .hint("tunsrc is not allowed with inline mode"));
                 }
-                Ok(())
+                Ok(None)
+            }
+            Encap::Seg6Local(l) => {
+                let vrfs: Vec<(u32, u32)> = self
+                    .links
+                    .values()
+                    .filter_map(|x| x.vrf_table().map(|t| (x.ifindex, t)))
+                    .collect();
+                let lookup = seg6local::VrfLookup {
+                    strict_mode: self.sysctl.vrf_strict_mode,
+                    vrfs: &vrfs,
+                };
+                let (b, bound) = seg6local::validate(l, spec.family == Family::V6, &lookup)?;
+                let used = b.required | b.optional;
+                if used & seg6local::attr::OIF != 0 {
+                    if let Some(o) = &l.oif {
+                        self.ifindex(o)?;
+                    }
+                }
+                if let Some(srh) = l.srh.as_ref().filter(|_| used & seg6local::attr::SRH != 0) {
+                    seg6::validate(seg6::Mode::Encap, &srh.segs, true).map_err(|m| {
+                        ApplyError::new("RTNETLINK answers: Invalid argument").hint(m)
+                    })?;
+                }
+                Ok(bound)
             }
             other => Err(ApplyError::new(format!(
                 "RTNETLINK answers: Operation not supported (encap {} not supported yet)",
                 other.type_name()
             ))
-            .hint("lwt currently implements encap seg6")),
+            .hint("lwt currently implements encap seg6 and seg6local")),
         }
     }
 }

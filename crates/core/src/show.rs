@@ -179,3 +179,104 @@ fn addr_entry(l: &Link, p: &IpPrefix) -> cfg::AddrEntry {
     }
 }
 
+
+/// Keeps the routes a `route show` filter selects (iproute2 filters the dump likewise).
+fn route_selected(r: &cfg::RouteEntry, f: &cfg::RouteFilter, table: Option<u32>, dev: Option<&str>) -> bool {
+    let prefix_ok = |sel: &Option<IpPrefix>, pick: &dyn Fn(&IpPrefix) -> bool| sel.as_ref().is_none_or(pick);
+    (f.family == Family::Any || f.family == r.family)
+        && table.is_none_or(|t| t == r.table)
+        && f.proto.is_none_or(|p| p == r.protocol)
+        && f.scope.is_none_or(|s| s == r.scope)
+        && f.rtype.is_none_or(|t| t == r.rtype)
+        && f.metric.is_none_or(|m| Some(m) == r.metric)
+        && dev.is_none_or(|d| r.nexthops.iter().any(|n| n.dev.as_deref() == Some(d)))
+        && prefix_ok(&f.root, &|p| p.len <= r.dst.len && p.contains(&r.dst.addr))
+        && prefix_ok(&f.matching, &|p| r.dst.len <= p.len && r.dst.contains(&p.addr))
+}
+
+/// Renders the answer to a read-only request (`show`, `sr ... show`), in text or JSON.
+/// Modifying requests render nothing.
+pub fn render(router: &Router, req: &cfg::Request, stats: Option<&Stats>) -> String {
+    use lwt_config::render as r;
+    use lwt_config::{AddrCmd, Command, LinkCmd, NeighCmd, RouteCmd, RuleCmd, SrCmd};
+    let opts = &req.opts;
+    let stats = stats.filter(|_| opts.stats > 0);
+    match &req.cmd {
+        Command::Route(RouteCmd::Show(f)) => {
+            let mut f = f.clone();
+            if f.family == Family::Any {
+                f.family = if opts.family == Family::Any { Family::V4 } else { opts.family };
+            }
+            let table = match (&f.vrf, f.table) {
+                (Some(v), _) => router.link_by_name(v).and_then(|l| l.vrf_table()),
+                (None, Some(cfg::TableSel::Id(t))) => Some(t),
+                (None, Some(cfg::TableSel::All)) => None,
+                (None, None) => Some(cfg::RT_TABLE_MAIN),
+            };
+            let entries: Vec<_> = router
+                .route_entries(stats)
+                .into_iter()
+                .filter(|e| route_selected(e, &f, table, f.dev.as_deref()))
+                .collect();
+            r::render_routes(&entries, opts, &f)
+        }
+        Command::Link(LinkCmd::Show(f)) => {
+            let links: Vec<_> = router
+                .link_entries(stats)
+                .into_iter()
+                .filter(|l| f.dev.as_ref().is_none_or(|d| *d == l.name))
+                .filter(|l| f.kind.as_ref().is_none_or(|k| *k == l.kind))
+                .filter(|l| f.master.is_none() || f.master == l.master)
+                .filter(|l| !f.up || l.up)
+                .collect();
+            r::render_links(&links, opts)
+        }
+        Command::Addr(AddrCmd::Show(f)) => {
+            let list: Vec<_> = router
+                .addr_entries()
+                .into_iter()
+                .filter(|a| f.dev.as_ref().is_none_or(|d| *d == a.link.name))
+                .map(|mut a| {
+                    a.addrs.retain(|x| match opts.family {
+                        Family::V4 => !x.prefix.is_v6(),
+                        Family::V6 => x.prefix.is_v6(),
+                        Family::Any => true,
+                    });
+                    a
+                })
+                .collect();
+            r::render_addrs(&list, opts)
+        }
+        Command::Neigh(NeighCmd::Show(f)) => {
+            let list: Vec<_> = router
+                .neigh_entries()
+                .into_iter()
+                .filter(|n| n.proxy == f.proxy)
+                .filter(|n| f.dev.as_ref().is_none_or(|d| *d == n.dev))
+                .filter(|n| {
+                    let fam = if f.family == Family::Any { opts.family } else { f.family };
+                    fam == Family::Any || fam == Family::of(&n.addr)
+                })
+                .collect();
+            r::render_neighs(&list, opts)
+        }
+        Command::Rule(RuleCmd::Show(fam)) => {
+            let fam = match (*fam, opts.family) {
+                (Family::Any, Family::Any) => Family::V4,
+                (Family::Any, f) | (f, _) => f,
+            };
+            let list: Vec<_> = router
+                .rule_entries()
+                .into_iter()
+                .filter(|x| x.spec.family == fam)
+                .collect();
+            r::render_rules(&list, opts)
+        }
+        Command::Sr(SrCmd::TunsrcShow) => r::render_tunsrc(
+            &router.tunsrc.unwrap_or(std::net::Ipv6Addr::UNSPECIFIED),
+            opts,
+        ),
+        Command::Sr(SrCmd::HmacShow) => r::render_hmac_keys(&router.hmac_entries(), opts),
+        _ => String::new(),
+    }
+}

@@ -1,32 +1,36 @@
-//! Generic path-compressed poptrie, shared by [`Fib4`](crate::Fib4) (`u32` keys) and
-//! [`Fib6`](crate::Fib6) (`u128` keys).
+//! Generic path-compressed poptrie with adaptive direct nodes, shared by
+//! [`Fib4`](crate::Fib4) (`u32` keys) and [`Fib6`](crate::Fib6) (`u128` keys).
 //!
 //! # Layout
 //!
 //! ```text
-//!  key bits:  [ 0 .. d ) [ skip ][ 6 ] [ skip ][ 6 ] ...
-//!                 │          │     │
-//!  direct[2^d] ───┘          │     │      entry = leaf value, or NODE|node index
-//!                            │     │
-//!  Node ─────────────────────┴─────┘
-//!   skip_len, skip   the next skip_len key bits must equal `skip`, else the answer is
-//!                    leaves[base0 - 1] (path compression: one node instead of a chain)
-//!   vector   u64     bit i set: slot i is a child node  -> nodes[base1 + rank(vector, i)]
-//!   leafvec  u64     bit i set: a run of equal leaves starts at slot i
-//!                    leaf slot i -> leaves[base0 + rank(leafvec, i)]
+//!  key bits:   [ skip ][ stride ][ skip ][ stride ] ...      (bit 0 = most significant)
+//!                 │        │
+//!  root: u32 ─► Node (32 bytes, in `nodes`)
+//!    skip_len, skip   the next skip_len key bits must equal `skip`, else the answer is
+//!                     slots[base0 - 1] (path compression: one node, not a chain)
+//!    popcount node (stride 6):
+//!      vector  u64    bit i set: slot i is a child -> nodes[base1 + rank(vector, i)]
+//!      leafvec u64    bit i set: a run of equal leaves starts at slot i
+//!                     leaf slot i -> slots[base0 + rank(leafvec, i)]
+//!    direct node (stride k = 8..=18, for dense subtrees):
+//!                     slot i -> slots[base0 + i]
+//!
+//!  slots: [u32]      leaf value, NONE, or NODE | node index (direct nodes only)
 //! ```
 //!
-//! `rank(v, i)` is `popcount(v & bits 0..=i) - 1`. A node's children are contiguous in
-//! `nodes`, its leaves contiguous in `leaves`, so a node costs 32 bytes plus 4 bytes per
-//! run of equal leaves.
+//! `rank(v, i)` is `popcount(v & bits 0..=i) - 1`. A popcount node's children are
+//! contiguous in `nodes`, its leaves contiguous in `slots`, so it costs 32 bytes plus
+//! 4 bytes per run of equal leaves: memory follows the number of prefixes. Where a
+//! subtree is dense (a quarter of the 2^k slots below it hold prefixes), a direct node
+//! of stride k replaces several popcount levels for at most 16 bytes per prefix; the
+//! root of a big IPv4 table is one (2^18 slots, like the poptrie paper's direct
+//! pointing), the root of a small table is a popcount node, and an empty table has none.
 //!
-//! Leaves hold the final answer: every prefix's value is "pushed down" into all slots it
-//! covers unless a longer prefix covers them, so a lookup never backtracks. Values are
-//! `u32` with [`NONE`] meaning "no route"; in `direct`, the top bit [`NODE`] marks node
-//! indices, which is why values are limited to [`MAX_VALUE`].
-//!
-//! The direct-pointing table has `d` bits, chosen from the number of prefixes (`d = 0`
-//! for small tables, so an empty table costs one `u32`), capped per family.
+//! Leaves hold the final answer: each prefix's value is pushed down into every slot it
+//! covers unless a longer prefix covers it, so a lookup never backtracks. Values are
+//! `u32`; the top bit marks node references, and [`NONE`] means "no route", hence
+//! [`MAX_VALUE`].
 
 use core::fmt;
 use core::marker::PhantomData;
@@ -35,18 +39,23 @@ use core::marker::PhantomData;
 pub const MAX_VALUE: u32 = 0x7FFF_FFFE;
 /// Leaf value meaning "no matching prefix".
 const NONE: u32 = 0x7FFF_FFFF;
-/// Marks a direct-table entry as a node index rather than a leaf value.
+/// Marks a root or slot entry as a node index rather than a leaf value.
 const NODE: u32 = 0x8000_0000;
-/// Bits consumed by one node (64 slots = one `u64` bitmap).
+/// Bits consumed by one popcount node (64 slots = one `u64` bitmap).
 const STRIDE: u32 = 6;
 /// Longest run of bits one node may skip: skip and slot index come from one 64-bit
 /// window of the key.
 const MAX_SKIP: u32 = 64 - STRIDE;
-/// `base1` shares a `u32` with the 7-bit skip length.
+/// Smallest direct node: below this a popcount node is as fast and much smaller.
+const MIN_DIRECT: u32 = 8;
+/// A direct node of stride k needs this many of its 2^k slots to hold prefixes.
+const DIRECT_DENSITY: usize = 4;
+/// `meta` packs base1 (popcount) or the stride (direct) in the low bits, the skip
+/// length (0..=58) above, and the direct-node flag on top.
 const BASE1_BITS: u32 = 25;
 const BASE1_MASK: u32 = (1 << BASE1_BITS) - 1;
-/// Tables with at most this many prefixes get no direct table (`d = 0`).
-const SMALL: usize = 64;
+const SKIP_MASK: u32 = 0x3F;
+const DIRECT: u32 = 1 << 31;
 
 /// A key type: an unsigned integer read from its most significant bit.
 pub(crate) trait Key: Copy + Ord + fmt::Debug + Send + Sync + 'static {
@@ -88,16 +97,33 @@ impl Key for u128 {
     }
 }
 
-/// The top `n` bits of a window, right-aligned (`n <= 63`; 0 gives 0).
+/// The top `n` bits of a window, right-aligned (`1 <= n <= 63`).
 #[inline(always)]
 fn top(w: u64, n: u32) -> usize {
-    ((w >> 1) >> (63 - n)) as usize
+    (w >> (64 - n)) as usize
 }
 
 /// Mask of the top `s` bits of a `u64` (`s <= 63`).
 #[inline(always)]
 fn top_mask(s: u32) -> u64 {
     !(u64::MAX >> s)
+}
+
+/// Bits `0..=i` of a `u64`.
+#[inline(always)]
+fn upto(i: u32) -> u64 {
+    u64::MAX >> (63 - i)
+}
+
+#[inline(always)]
+fn prefetch<T>(p: *const T) {
+    // SAFETY: prefetching is a hint; it never faults, whatever the address.
+    unsafe { core::arch::x86_64::_mm_prefetch::<{ core::arch::x86_64::_MM_HINT_T0 }>(p.cast()) }
+}
+
+#[inline(always)]
+fn decode(leaf: u32) -> Option<u32> {
+    (leaf != NONE).then_some(leaf)
 }
 
 /// One internal node: 32 bytes, two per cache line.
@@ -109,38 +135,23 @@ struct Node {
     /// The skipped bits, left-aligned.
     skip: u64,
     base0: u32,
-    /// `base1` in the low [`BASE1_BITS`] bits, skip length (0..=58) above.
-    base1_skip: u32,
+    meta: u32,
 }
 
-impl Node {
-    #[inline(always)]
-    fn base1(&self) -> usize {
-        (self.base1_skip & BASE1_MASK) as usize
-    }
-    #[inline(always)]
-    fn skip_len(&self) -> u32 {
-        self.base1_skip >> BASE1_BITS
-    }
-}
-
-/// Bits `0..=i` of a `u64`.
-#[inline(always)]
-fn upto(i: u32) -> u64 {
-    u64::MAX >> (63 - i)
-}
-
-#[inline(always)]
-fn decode(leaf: u32) -> Option<u32> {
-    (leaf != NONE).then_some(leaf)
+/// Where one step of a lookup leads.
+enum Next {
+    /// Another node: `nodes[i]`.
+    Node(usize),
+    /// A slot, `slots[i]`: a leaf value, or (below a direct node) a node reference.
+    Slot(usize),
 }
 
 #[derive(Clone)]
 pub(crate) struct Poptrie<K> {
-    direct_bits: u32,
-    direct: Box<[u32]>,
+    /// A leaf value, or `NODE |` the root node's index.
+    root: u32,
     nodes: Box<[Node]>,
-    leaves: Box<[u32]>,
+    slots: Box<[u32]>,
     len: usize,
     _key: PhantomData<K>,
 }
@@ -148,10 +159,9 @@ pub(crate) struct Poptrie<K> {
 impl<K: Key> Default for Poptrie<K> {
     fn default() -> Self {
         Poptrie {
-            direct_bits: 0,
-            direct: Box::new([NONE]),
+            root: NONE,
             nodes: Box::new([]),
-            leaves: Box::new([]),
+            slots: Box::new([]),
             len: 0,
             _key: PhantomData,
         }
@@ -160,22 +170,23 @@ impl<K: Key> Default for Poptrie<K> {
 
 impl<K: Key> fmt::Debug for Poptrie<K> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let direct = self.nodes.iter().filter(|n| n.meta & DIRECT != 0).count();
         f.debug_struct("Poptrie")
             .field("prefixes", &self.len)
-            .field("direct_bits", &self.direct_bits)
             .field("nodes", &self.nodes.len())
-            .field("leaves", &self.leaves.len())
+            .field("direct_nodes", &direct)
+            .field("slots", &self.slots.len())
             .field("memory_bytes", &self.memory_bytes())
             .finish()
     }
 }
 
 impl<K: Key> Poptrie<K> {
-    /// Builds the table. `max_direct_bits` caps the direct-pointing table.
+    /// Builds the table; direct nodes have a stride of at most `max_direct` bits.
     ///
     /// # Panics
     /// If a prefix length exceeds `K::BITS` or a value exceeds [`MAX_VALUE`].
-    pub(crate) fn build(entries: &[(K, u8, u32)], max_direct_bits: u32) -> Self {
+    pub(crate) fn build(entries: &[(K, u8, u32)], max_direct: u32) -> Self {
         let mut sorted: Vec<(K, u8, u32)> = entries
             .iter()
             .map(|&(k, len, v)| {
@@ -199,86 +210,161 @@ impl<K: Key> Poptrie<K> {
                 _ => uniq.push(e),
             }
         }
-        let n = uniq.len();
-        let d = if n <= SMALL {
-            0
-        } else {
-            (n.ilog2() + 2).min(max_direct_bits)
-        };
 
         let mut b = Builder::<K> {
             nodes: Vec::new(),
-            leaves: Vec::new(),
+            slots: Vec::new(),
+            max_direct,
             _key: PhantomData,
         };
-        let mut direct = vec![NONE; 1 << d];
-        let mut i = 0;
-        while i < n {
-            let (k, len, v) = uniq[i];
-            let slot = top(k.window(0), d);
-            if u32::from(len) <= d {
-                direct[slot..slot + (1 << (d - u32::from(len)))].fill(v);
-                i += 1;
-            } else {
-                // Everything longer than d under this slot is contiguous (pre-order).
-                let start = i;
-                while i < n && top(uniq[i].0.window(0), d) == slot {
-                    i += 1;
-                }
-                let idx = b.alloc(1);
-                b.fill(idx, d, &uniq[start..i], direct[slot]);
-                direct[slot] = NODE | idx as u32;
-            }
-        }
+        // Only a default route can have length 0, and it sorts first.
+        let (dflt, rest) = match uniq.first() {
+            Some(&(_, 0, v)) => (v, &uniq[1..]),
+            _ => (NONE, &uniq[..]),
+        };
+        let root = if rest.is_empty() {
+            dflt
+        } else {
+            let idx = b.alloc(1);
+            b.fill(idx, 0, rest, dflt);
+            NODE | idx as u32
+        };
         Poptrie {
-            direct_bits: d,
-            direct: direct.into_boxed_slice(),
+            root,
             nodes: b.nodes.into_boxed_slice(),
-            leaves: b.leaves.into_boxed_slice(),
-            len: n,
+            slots: b.slots.into_boxed_slice(),
+            len: uniq.len(),
             _key: PhantomData,
+        }
+    }
+
+    /// Reads node `n` for `key` at bit `pos`, advancing `pos` past what it consumed.
+    #[inline(always)]
+    fn step(&self, n: &Node, key: K, pos: &mut u32) -> Next {
+        let w = key.window(*pos);
+        let s = (n.meta >> BASE1_BITS) & SKIP_MASK;
+        if (w ^ n.skip) & top_mask(s) != 0 {
+            // Off the compressed path: only the inherited value can match.
+            return Next::Slot(n.base0 as usize - 1);
+        }
+        let w = w << s;
+        if n.meta & DIRECT != 0 {
+            let k = n.meta & BASE1_MASK;
+            *pos += s + k;
+            return Next::Slot(n.base0 as usize + top(w, k));
+        }
+        let v = top(w, STRIDE) as u32;
+        if n.vector & (1 << v) != 0 {
+            *pos += s + STRIDE;
+            let base1 = (n.meta & BASE1_MASK) as usize;
+            Next::Node(base1 + (n.vector & upto(v)).count_ones() as usize - 1)
+        } else {
+            Next::Slot(n.base0 as usize + (n.leafvec & upto(v)).count_ones() as usize - 1)
         }
     }
 
     /// Longest-prefix match: the value of the longest prefix covering `key`.
     #[inline]
     pub(crate) fn lookup(&self, key: K) -> Option<u32> {
-        let e = self.direct[top(key.window(0), self.direct_bits)];
-        if e & NODE == 0 {
-            return decode(e);
+        let mut r = self.root;
+        let mut pos = 0;
+        while r & NODE != 0 {
+            let mut idx = (r & !NODE) as usize;
+            r = loop {
+                match self.step(&self.nodes[idx], key, &mut pos) {
+                    Next::Node(i) => idx = i,
+                    Next::Slot(i) => break self.slots[i],
+                }
+            };
         }
-        let mut idx = (e & !NODE) as usize;
-        let mut pos = self.direct_bits;
-        loop {
-            let n = &self.nodes[idx];
-            let w = key.window(pos);
-            let s = n.skip_len();
-            if (w ^ n.skip) & top_mask(s) != 0 {
-                // Off the compressed path: only the inherited value can match.
-                return decode(self.leaves[n.base0 as usize - 1]);
+        decode(r)
+    }
+
+    /// Looks up `keys[i]` into `out[i]`, overlapping the memory accesses of several
+    /// lookups: each of `LANES` lanes advances its lookup by one node or slot per round,
+    /// so the cache misses of different lanes are in flight together ("asynchronous
+    /// memory access chaining"); a finished lane takes the next key.
+    pub(crate) fn lookup_batch(&self, keys: &[K], out: &mut [Option<u32>]) {
+        const LANES: usize = 8;
+        assert_eq!(keys.len(), out.len(), "lookup_batch: slices differ in length");
+        if keys.len() < LANES || self.root & NODE == 0 {
+            for (k, o) in keys.iter().zip(out.iter_mut()) {
+                *o = self.lookup(*k);
             }
-            let v = ((w << s) >> (64 - STRIDE)) as u32;
-            if n.vector & (1 << v) != 0 {
-                idx = n.base1() + (n.vector & upto(v)).count_ones() as usize - 1;
-                pos += s + STRIDE;
-            } else {
-                let leaf = n.base0 as usize + (n.leafvec & upto(v)).count_ones() as usize - 1;
-                return decode(self.leaves[leaf]);
+            return;
+        }
+        #[derive(Clone, Copy)]
+        struct Lane<K> {
+            key: K,
+            pos: u32,
+            /// `nodes` index, or `slots` index when `in_slots`.
+            at: usize,
+            in_slots: bool,
+            /// Index into `out`; `usize::MAX` once the lane has no more work.
+            out: usize,
+        }
+        let root = (self.root & !NODE) as usize;
+        let start = |i: usize| Lane {
+            key: keys[i],
+            pos: 0,
+            at: root,
+            in_slots: false,
+            out: i,
+        };
+        let mut lanes: [Lane<K>; LANES] = core::array::from_fn(start);
+        let mut next = LANES;
+        let mut active = LANES;
+        while active > 0 {
+            for lane in lanes.iter_mut() {
+                if lane.out == usize::MAX {
+                    continue;
+                }
+                if !lane.in_slots {
+                    match self.step(&self.nodes[lane.at], lane.key, &mut lane.pos) {
+                        Next::Node(i) => {
+                            lane.at = i;
+                            prefetch(self.nodes.as_ptr().wrapping_add(i));
+                        }
+                        Next::Slot(i) => {
+                            (lane.at, lane.in_slots) = (i, true);
+                            prefetch(self.slots.as_ptr().wrapping_add(i));
+                        }
+                    }
+                    continue;
+                }
+                let r = self.slots[lane.at];
+                if r & NODE != 0 {
+                    (lane.at, lane.in_slots) = ((r & !NODE) as usize, false);
+                    prefetch(self.nodes.as_ptr().wrapping_add(lane.at));
+                    continue;
+                }
+                out[lane.out] = decode(r);
+                if next < keys.len() {
+                    *lane = start(next);
+                    next += 1;
+                } else {
+                    lane.out = usize::MAX;
+                    active -= 1;
+                }
             }
         }
     }
 
-    /// Looks up `keys[i]` into `out[i]`.
-    #[inline]
-    pub(crate) fn lookup_batch(&self, keys: &[K], out: &mut [Option<u32>]) {
-        assert_eq!(
-            keys.len(),
-            out.len(),
-            "lookup_batch: slices differ in length"
-        );
-        for (k, o) in keys.iter().zip(out.iter_mut()) {
-            *o = self.lookup(*k);
+    pub(crate) fn depth(&self, key: K) -> usize {
+        let mut r = self.root;
+        let mut pos = 0;
+        let mut d = 0;
+        while r & NODE != 0 {
+            let mut idx = (r & !NODE) as usize;
+            r = loop {
+                d += 1;
+                match self.step(&self.nodes[idx], key, &mut pos) {
+                    Next::Node(i) => idx = i,
+                    Next::Slot(i) => break self.slots[i],
+                }
+            };
         }
+        d
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -286,16 +372,14 @@ impl<K: Key> Poptrie<K> {
     }
 
     pub(crate) fn memory_bytes(&self) -> usize {
-        size_of::<Self>()
-            + size_of_val(&*self.direct)
-            + size_of_val(&*self.nodes)
-            + size_of_val(&*self.leaves)
+        size_of::<Self>() + size_of_val(&*self.nodes) + size_of_val(&*self.slots)
     }
 }
 
 struct Builder<K> {
     nodes: Vec<Node>,
-    leaves: Vec<u32>,
+    slots: Vec<u32>,
+    max_direct: u32,
     _key: PhantomData<K>,
 }
 
@@ -311,17 +395,47 @@ impl<K: Key> Builder<K> {
         first
     }
 
+    /// Starts a node's slots: the fallback for a skip mismatch first, if it skips.
+    fn slots_base(&mut self, skip: u32, dflt: u32) -> u32 {
+        if skip > 0 {
+            self.slots.push(dflt);
+        }
+        u32::try_from(self.slots.len()).expect("FIB too large: more than 2^32 slots")
+    }
+
+    /// The stride of a direct node for `entries` at bit `q`, if one is worth it: the
+    /// largest k whose 2^k slots are at least 1/[`DIRECT_DENSITY`] occupied.
+    fn direct_stride(&self, q: u32, entries: &[(K, u8, u32)]) -> Option<u32> {
+        let max = self.max_direct.min(K::BITS - q);
+        if max < MIN_DIRECT || entries.len() * DIRECT_DENSITY < 1 << MIN_DIRECT {
+            return None;
+        }
+        // Entries are sorted, so the number of distinct k-bit slots they fall in is one
+        // plus the number of neighbours that differ within those k bits.
+        let mut differ_at = [0usize; 64];
+        for pair in entries.windows(2) {
+            let common = pair[0].0.common_len(pair[1].0).min(q + max) - q;
+            differ_at[common as usize] += 1;
+        }
+        let mut distinct = 1 + differ_at[..MIN_DIRECT as usize - 1].iter().sum::<usize>();
+        let mut best = None;
+        for k in MIN_DIRECT..=max {
+            // differ_at[k - 1] pairs first differ at bit k - 1: a new k-bit slot.
+            distinct += differ_at[k as usize - 1];
+            if distinct * DIRECT_DENSITY >= 1 << k {
+                best = Some(k);
+            }
+        }
+        best
+    }
+
     /// Fills node `idx`, which starts at key bit `pos`, from `entries`: all longer than
     /// `pos`, all sharing bits `0..pos`, in (key, len) order. `dflt` is the value
     /// inherited from shorter prefixes.
     fn fill(&mut self, idx: usize, pos: u32, entries: &[(K, u8, u32)], dflt: u32) {
         let first = entries[0].0;
         let last = entries[entries.len() - 1].0;
-        let min_len = entries
-            .iter()
-            .map(|e| u32::from(e.1))
-            .min()
-            .unwrap_or(K::BITS);
+        let min_len = entries.iter().map(|e| u32::from(e.1)).min().unwrap_or(K::BITS);
         debug_assert!(min_len > pos && first.common_len(last) >= pos);
         // Skip the bits all entries share, but stop before the shortest one ends: it
         // must be painted into slots of this node.
@@ -329,60 +443,105 @@ impl<K: Key> Builder<K> {
             .min(min_len - 1 - pos)
             .min(MAX_SKIP);
         let q = pos + skip;
-        let end = q + STRIDE;
+        let skip_bits = first.window(pos) & top_mask(skip);
+        match self.direct_stride(q, entries) {
+            Some(k) => self.fill_direct(idx, q, k, skip, skip_bits, entries, dflt),
+            None => self.fill_popcount(idx, q, skip, skip_bits, entries, dflt),
+        }
+    }
 
-        // Paint the prefixes ending in this stride; group the longer ones by slot.
-        let mut paint = [dflt; 64];
-        let mut groups = [(0u32, 0usize, 0usize); 64];
-        let mut ngroups = 0;
+    /// Paints the prefixes ending within `stride` bits of `q` into `paint` (2^stride
+    /// slots) and returns the longer ones grouped by slot, as (slot, range) in order.
+    fn paint(
+        q: u32,
+        stride: u32,
+        entries: &[(K, u8, u32)],
+        paint: &mut [u32],
+    ) -> Vec<(usize, core::ops::Range<usize>)> {
+        let end = q + stride;
+        let mut groups = Vec::new();
         let mut i = 0;
         while i < entries.len() {
             let (k, len, v) = entries[i];
-            let slot = top(k.window(q), STRIDE);
+            let slot = top(k.window(q), stride);
             if u32::from(len) <= end {
                 paint[slot..slot + (1 << (end - u32::from(len)))].fill(v);
                 i += 1;
             } else {
+                // The longer prefixes of a slot are contiguous: any shorter prefix
+                // covering the slot sorts before them.
                 let start = i;
-                while i < entries.len() && top(entries[i].0.window(q), STRIDE) == slot {
+                while i < entries.len() && top(entries[i].0.window(q), stride) == slot {
                     debug_assert!(u32::from(entries[i].1) > end);
                     i += 1;
                 }
-                groups[ngroups] = (slot as u32, start, i);
-                ngroups += 1;
+                groups.push((slot, start..i));
             }
         }
-        let groups = &groups[..ngroups];
+        groups
+    }
 
+    fn fill_popcount(
+        &mut self,
+        idx: usize,
+        q: u32,
+        skip: u32,
+        skip_bits: u64,
+        entries: &[(K, u8, u32)],
+        dflt: u32,
+    ) {
+        let mut paint = [dflt; 64];
+        let groups = Self::paint(q, STRIDE, entries, &mut paint);
         let vector = groups.iter().fold(0u64, |acc, g| acc | 1 << g.0);
-        if skip > 0 {
-            self.leaves.push(dflt);
-        }
-        let base0 = self.leaves.len();
+        let base0 = self.slots_base(skip, dflt);
         let mut leafvec = 0u64;
         let mut prev = None;
         for (slot, &v) in paint.iter().enumerate() {
+            // A run of equal leaves continues across child slots.
             if vector & (1 << slot) == 0 && prev != Some(v) {
                 leafvec |= 1 << slot;
-                self.leaves.push(v);
+                self.slots.push(v);
                 prev = Some(v);
             }
         }
-        let base1 = self.alloc(ngroups);
+        let base1 = self.alloc(groups.len());
         self.nodes[idx] = Node {
             vector,
             leafvec,
-            skip: first.window(pos) & top_mask(skip),
-            base0: u32::try_from(base0).expect("FIB too large: more than 2^32 leaves"),
-            base1_skip: base1 as u32 | skip << BASE1_BITS,
+            skip: skip_bits,
+            base0,
+            meta: base1 as u32 | skip << BASE1_BITS,
         };
-        for (rank, &(slot, start, stop)) in groups.iter().enumerate() {
-            self.fill(
-                base1 + rank,
-                end,
-                &entries[start..stop],
-                paint[slot as usize],
-            );
+        for (rank, (slot, range)) in groups.into_iter().enumerate() {
+            self.fill(base1 + rank, q + STRIDE, &entries[range], paint[slot]);
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn fill_direct(
+        &mut self,
+        idx: usize,
+        q: u32,
+        k: u32,
+        skip: u32,
+        skip_bits: u64,
+        entries: &[(K, u8, u32)],
+        dflt: u32,
+    ) {
+        let mut paint = vec![dflt; 1 << k];
+        let groups = Self::paint(q, k, entries, &mut paint);
+        let base0 = self.slots_base(skip, dflt);
+        self.slots.extend_from_slice(&paint);
+        self.nodes[idx] = Node {
+            skip: skip_bits,
+            base0,
+            meta: DIRECT | skip << BASE1_BITS | k,
+            ..Node::default()
+        };
+        for (slot, range) in groups {
+            let child = self.alloc(1);
+            self.fill(child, q + k, &entries[range], paint[slot]);
+            self.slots[base0 as usize + slot] = NODE | child as u32;
         }
     }
 }

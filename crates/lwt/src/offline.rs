@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use lwt_config::{Command, LinkKind, Request};
+use lwt_config::{LinkKind, Request};
 use lwt_core::stats::Stats;
 use lwt_core::{DropReason, PacketBuf, Router, Verdict, Worker};
 use lwt_io::pcap::{self, PcapSink};
@@ -122,9 +122,5 @@ fn summary(router: &Router, s: &Stats, frames: usize, out: &Path) -> String {
 
 /// Output of a read-only line of a configuration file (`route show`, ...).
 pub fn render_show(router: &Router, req: &Request, stats: Option<&Stats>) -> String {
-    let _ = (router, stats);
-    match &req.cmd {
-        Command::Route(_) | Command::Link(_) | Command::Addr(_) | Command::Rule(_)
-        | Command::Neigh(_) | Command::Sr(_) | Command::Sysctl(_) => String::new(),
-    }
+    lwt_core::show::render(router, req, stats)
 }

@@ -297,7 +297,35 @@ pub fn veth(a: &Netns, a_if: &str, a_mac: Mac, b: &Netns, b_if: &str, b_mac: Mac
     ])?;
     a.ip_args(&["link", "set", a_if, "up"])?;
     b.ip_args(&["link", "set", b_if, "up"])?;
+    wait_link_ready(a, a_if)?;
+    wait_link_ready(b, b_if)?;
     Ok(())
+}
+
+/// Wait until `ifname` in `ns` can really transmit: carrier up, operstate UP, and its
+/// qdisc attached.
+///
+/// Why: after `link set up`, the kernel's link watcher attaches the real qdisc
+/// asynchronously; until then the device has `noop`, which silently drops everything.
+/// A frame sent in that window vanishes, which would make a test flaky under load.
+pub fn wait_link_ready(ns: &Netns, ifname: &str) -> Result<()> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let line = ns.ip_args(&["-o", "link", "show", "dev", ifname])?;
+        let ready = line.contains("LOWER_UP")
+            && line.contains(" state UP ")
+            && !line.contains("qdisc noop");
+        if ready {
+            return Ok(());
+        }
+        if std::time::Instant::now() > deadline {
+            return Err(Error::new(format!(
+                "{ifname} in {} not ready after 5 s: {line}",
+                ns.name()
+            )));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
 }
 
 /// Linux interface names are at most 15 bytes (IFNAMSIZ - 1).

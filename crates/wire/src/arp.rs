@@ -1,5 +1,5 @@
 //! ARP for Ethernet and IPv4 (RFC 826). Other hardware/protocol combinations are rejected
-//! as [`Error::Malformed`](crate::Error::Malformed) by `new_checked`: lwt never resolves
+//! as [`crate::Error::Malformed`] by `new_checked`: lwt never resolves
 //! anything else.
 
 use core::net::Ipv4Addr;

@@ -8,6 +8,38 @@
 //! TLVs: Linux treats every TLV as `2 + len` bytes, including type 0 (RFC 8754's one-byte
 //! Pad1). [`SrhPacket::tlvs`] and [`SrhPacket::validate`] follow Linux;
 //! [`SrhPacket::tlvs_rfc8754`] implements the RFC's Pad1 for callers that want it.
+//!
+//! # Example
+//!
+//! ```
+//! use core::net::Ipv6Addr;
+//! use lwt_wire::ip_proto;
+//! use lwt_wire::srh::{SrhPacket, SrhRepr};
+//!
+//! // `encap seg6 mode encap segs fc00:1::1,fc00:2::1`: iproute2 lists travel order.
+//! let path: [Ipv6Addr; 2] = ["fc00:1::1".parse().unwrap(), "fc00:2::1".parse().unwrap()];
+//! let repr = SrhRepr {
+//!     next_header: ip_proto::IPV6,
+//!     segments_left: 1,
+//!     flags: 0,
+//!     tag: 0,
+//!     segments: &path,
+//!     tlv_len: 0,
+//! };
+//! let mut buf = [0u8; 40];
+//! let len = repr.emit_travel_order(&mut buf).unwrap();
+//! assert_eq!(len, 40);
+//!
+//! let mut srh = SrhPacket::new_checked(&mut buf[..len]).unwrap();
+//! assert!(srh.validate(len, false));
+//! assert_eq!(srh.segment(0), Some(path[1])); // stored reversed: [0] is the final segment
+//! assert_eq!(srh.segment(usize::from(srh.segments_left())), Some(path[0])); // active
+//!
+//! // End: SL -= 1, the new active segment becomes the destination address.
+//! let sl = srh.segments_left() - 1;
+//! srh.set_segments_left(sl);
+//! assert_eq!(srh.segment(usize::from(sl)), Some(path[1]));
+//! ```
 
 use core::net::Ipv6Addr;
 
@@ -684,7 +716,11 @@ impl SrhRepr<'_> {
     /// segments or 2048 bytes, or not a multiple of 8 bytes.
     pub fn hdr_ext_len(&self) -> Result<u8> {
         let len = self.header_len();
-        if self.segments.is_empty() || self.segments.len() > 256 || !len.is_multiple_of(8) || len > 2048 {
+        if self.segments.is_empty()
+            || self.segments.len() > 256
+            || !len.is_multiple_of(8)
+            || len > 2048
+        {
             return Err(Error::Malformed);
         }
         Ok((len / 8 - 1) as u8)

@@ -11,8 +11,12 @@ fn packetish() -> impl Strategy<Value = Vec<u8>> {
     prop_oneof![
         proptest::collection::vec(any::<u8>(), 0..256),
         // IPv6 with a routing header chain.
-        (proptest::collection::vec(any::<u8>(), 0..400), any::<u8>(), any::<u8>()).prop_map(
-            |(mut v, plen, nh)| {
+        (
+            proptest::collection::vec(any::<u8>(), 0..400),
+            any::<u8>(),
+            any::<u8>()
+        )
+            .prop_map(|(mut v, plen, nh)| {
                 if v.len() >= 48 {
                     v[0] = 0x60;
                     v[4] = 0;
@@ -21,8 +25,7 @@ fn packetish() -> impl Strategy<Value = Vec<u8>> {
                     v[42] = 4;
                 }
                 v
-            }
-        ),
+            }),
         // Ethernet + IPv4/IPv6/VLAN/MPLS/ARP ethertype.
         (proptest::collection::vec(any::<u8>(), 14..400), 0usize..7).prop_map(|(mut v, i)| {
             let et = [0x0800u16, 0x86dd, 0x8100, 0x88a8, 0x8847, 0x0806, 0x8848][i];

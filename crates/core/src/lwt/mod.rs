@@ -6,19 +6,22 @@
 
 pub mod hmac;
 pub mod seg6;
+pub mod seg6local;
 
 pub use seg6::Seg6Encap;
+pub use seg6local::Seg6Local;
 
 /// Compiled per-nexthop encapsulation state.
 #[derive(Debug, Clone)]
 pub enum Lwt {
     Seg6(Box<Seg6Encap>),
+    Seg6Local(Box<Seg6Local>),
 }
 
 impl Lwt {
     /// Whether the state replaces forwarding of received packets (INPUT_REDIRECT).
     pub fn has_input(&self) -> bool {
-        matches!(self, Lwt::Seg6(_))
+        matches!(self, Lwt::Seg6(_) | Lwt::Seg6Local(_))
     }
 
     /// Whether the state replaces output of locally generated packets (OUTPUT_REDIRECT).
@@ -26,6 +29,9 @@ impl Lwt {
     pub fn has_output(&self) -> bool {
         match self {
             Lwt::Seg6(s) => s.mode != seg6::Mode::L2Encap,
+            // seg6local is INPUT_REDIRECT only: locally generated packets to a SID are
+            // routed normally.
+            Lwt::Seg6Local(_) => false,
         }
     }
 }

@@ -12,13 +12,23 @@ use crate::drop_reason::DropReason;
 use crate::packet::PacketBuf;
 
 const SLOTS: usize = 256;
-/// Tokens a peer may spend at once (the kernel's XRLIM_BURST_FACTOR).
-const BURST: u32 = 6;
+/// Tokens a peer may bank, in units of the interval (the kernel's XRLIM_BURST_FACTOR).
+const BURST: i64 = 6;
 
-/// Per-destination token buckets for ICMP errors (`icmp_ratelimit`,
-/// `net.ipv6.icmp.ratelimit`): fixed size, no allocation per packet.
+/// Which of the kernel's two limits applies to an IPv4 error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Limit {
+    /// `icmp_send` → `icmpv4_xrlim_allow`: `net.ipv4.icmp_ratelimit` per peer.
+    Icmp,
+    /// `ip_error` (no route, unreachable, prohibit): `route.error_cost` 1 s with a 5 s
+    /// burst, in the same per-peer bucket.
+    RouteError,
+}
+
+/// Per-peer token buckets for ICMP errors, modelled on the kernel's `inet_peer`
+/// (`rate_tokens`, `rate_last` in milliseconds): fixed size, no allocation per packet.
 pub struct RateLimiter {
-    slots: Box<[(u128, u32, u64)]>,
+    slots: Box<[(u128, i64, i64)]>,
 }
 
 impl Default for RateLimiter {
@@ -34,26 +44,46 @@ impl RateLimiter {
         }
     }
 
-    /// May an error go to `peer` now? `interval_ms` 0 means unlimited.
-    pub fn allow(&mut self, peer: u128, now_ms: u64, interval_ms: u32) -> bool {
-        if interval_ms == 0 {
-            return true;
-        }
+    fn slot(&mut self, peer: u128, now_ms: u64) -> &mut (u128, i64, i64) {
         let i = (peer as usize ^ (peer >> 64) as usize).wrapping_mul(0x9E37_79B9) % SLOTS;
         let s = &mut self.slots[i];
         if s.0 != peer {
-            *s = (peer, BURST, now_ms);
+            // A new peer starts as if last charged a minute ago (`inet_getpeer`).
+            *s = (peer, 0, now_ms as i64 - 60_000);
         }
-        let refill = (now_ms.saturating_sub(s.2) / u64::from(interval_ms)) as u32;
-        if refill > 0 {
-            s.1 = (s.1 + refill).min(BURST);
-            s.2 = now_ms;
+        s
+    }
+
+    /// `inet_peer_xrlim_allow`: may an error go to `peer` now? 0 ms means unlimited.
+    pub fn allow(&mut self, peer: u128, now_ms: u64, interval_ms: u32) -> bool {
+        let timeout = i64::from(interval_ms);
+        let now = now_ms as i64;
+        let s = self.slot(peer, now_ms);
+        let mut token = s.1 + (now - s.2).max(0);
+        s.2 = now;
+        token = token.min(BURST * timeout);
+        let ok = token >= timeout;
+        if ok {
+            token -= timeout;
         }
-        if s.1 == 0 {
-            return false;
+        s.1 = token;
+        ok
+    }
+
+    /// `ip_error`'s limit: cost 1000 ms, burst 5000 ms.
+    pub fn allow_route_error(&mut self, peer: u128, now_ms: u64) -> bool {
+        const COST: i64 = 1000;
+        const BURST_MS: i64 = 5000;
+        let now = now_ms as i64;
+        let s = self.slot(peer, now_ms);
+        s.1 = (s.1 + (now - s.2).max(0)).min(BURST_MS);
+        s.2 = now;
+        if s.1 >= COST {
+            s.1 -= COST;
+            true
+        } else {
+            false
         }
-        s.1 -= 1;
-        true
     }
 }
 
@@ -70,9 +100,8 @@ fn is_local6(cx: &Cx<'_>, a: Ipv6Addr) -> bool {
 pub(crate) fn error4(
     cx: &mut Cx<'_>,
     pkt: &mut PacketBuf,
-    typ: u8,
-    code: u8,
-    info: u32,
+    (typ, code, info): (u8, u8, u32),
+    limit: Limit,
     reason: DropReason,
 ) -> Verdict {
     let (src, dst, tos, hlen, proto, frag_off) = {
@@ -102,11 +131,15 @@ pub(crate) fn error4(
     {
         return Verdict::Drop(reason);
     }
-    if !cx
-        .w
-        .icmp_limit
-        .allow(u128::from(u32::from(src)), cx.w.now_ms, cx.dp.sysctl.icmp_ratelimit_ms)
-    {
+    let peer = u128::from(u32::from(src));
+    let allowed = match limit {
+        Limit::Icmp => cx
+            .w
+            .icmp_limit
+            .allow(peer, cx.w.now_ms, cx.dp.sysctl.icmp_ratelimit_ms),
+        Limit::RouteError => cx.w.icmp_limit.allow_route_error(peer, cx.w.now_ms),
+    };
+    if !allowed {
         cx.w.stats.drop(reason);
         return Verdict::Drop(DropReason::IcmpRateLimited);
     }

@@ -6,7 +6,8 @@ use lwt_wire::icmpv4;
 use lwt_wire::{ip_proto, Ipv4Packet};
 
 use super::lookup::{self, Flow, Res};
-use super::{icmp, output, seg6, Cx, Verdict};
+use super::icmp::Limit;
+use super::{icmp, output, Cx, Verdict};
 use crate::dataplane::{LinkDpKind, NextHopDp, RouteDp, RouteKind};
 use crate::drop_reason::DropReason;
 use crate::packet::PacketBuf;
@@ -37,9 +38,19 @@ pub(crate) fn rcv(cx: &mut Cx<'_>, pkt: &mut PacketBuf, _src_mac: [u8; 6]) -> Ve
 
 /// Input route lookup and dispatch; also the re-entry point after decapsulation.
 pub(crate) fn route_input(cx: &mut Cx<'_>, pkt: &mut PacketBuf) -> Verdict {
+    route_input_key(cx, pkt, None)
+}
+
+/// Input routing with another lookup key than the destination (End.DX4's nh4 selects
+/// the route; the neighbour is still the gateway or the packet's destination).
+pub(crate) fn route_input_key(
+    cx: &mut Cx<'_>,
+    pkt: &mut PacketBuf,
+    key: Option<Ipv4Addr>,
+) -> Verdict {
     let (src, dst, proto) = {
         let ip = Ipv4Packet::new_unchecked(pkt.data());
-        (ip.src_addr(), ip.dst_addr(), ip.protocol())
+        (ip.src_addr(), key.unwrap_or(ip.dst_addr()), ip.protocol())
     };
     let iif = pkt.meta.iif;
     let link = cx.dp.link(iif);
@@ -63,8 +74,9 @@ pub(crate) fn route_input(cx: &mut Cx<'_>, pkt: &mut PacketBuf) -> Verdict {
     }
 }
 
+/// `ip_error`: an input route error answered with a destination unreachable.
 fn unreachable(cx: &mut Cx<'_>, pkt: &mut PacketBuf, code: u8, r: DropReason) -> Verdict {
-    icmp::error4(cx, pkt, icmpv4::TYPE_DEST_UNREACH, code, 0, r)
+    icmp::error4(cx, pkt, (icmpv4::TYPE_DEST_UNREACH, code, 0), Limit::RouteError, r)
 }
 
 fn dispatch(cx: &mut Cx<'_>, pkt: &mut PacketBuf, route: &RouteDp, hash: u32) -> Verdict {
@@ -80,7 +92,7 @@ fn dispatch(cx: &mut Cx<'_>, pkt: &mut PacketBuf, route: &RouteDp, hash: u32) ->
                 return Verdict::Drop(DropReason::NoRoute);
             };
             match &nh.lwt {
-                Some(lwt) if lwt.has_input() => seg6::input(cx, pkt, lwt, hash),
+                Some(lwt) if lwt.has_input() => super::lwt_input(cx, pkt, lwt, hash),
                 _ => forward(cx, pkt, nh),
             }
         }
@@ -97,7 +109,13 @@ pub(crate) fn forward(cx: &mut Cx<'_>, pkt: &mut PacketBuf, nh: &NextHopDp) -> V
         (ip.ttl(), ip.dont_frag(), ip.dst_addr())
     };
     if ttl <= 1 {
-        return icmp::error4(cx, pkt, icmpv4::TYPE_TIME_EXCEEDED, 0, 0, DropReason::TtlExpired);
+        return icmp::error4(
+            cx,
+            pkt,
+            (icmpv4::TYPE_TIME_EXCEEDED, 0, 0),
+            Limit::Icmp,
+            DropReason::TtlExpired,
+        );
     }
     let mtu = cx.dp.link(nh.oif).map_or(1500, |l| l.mtu) as usize;
     if pkt.len() > mtu {
@@ -105,9 +123,8 @@ pub(crate) fn forward(cx: &mut Cx<'_>, pkt: &mut PacketBuf, nh: &NextHopDp) -> V
             return icmp::error4(
                 cx,
                 pkt,
-                icmpv4::TYPE_DEST_UNREACH,
-                4,
-                mtu as u32,
+                (icmpv4::TYPE_DEST_UNREACH, 4, mtu as u32),
+                Limit::Icmp,
                 DropReason::MtuExceeded,
             );
         }
@@ -185,7 +202,7 @@ pub(crate) fn output_local(cx: &mut Cx<'_>, pkt: &mut PacketBuf, l3_iif: u32) ->
     }
     if let Some(lwt) = &nh.lwt {
         if lwt.has_output() {
-            return seg6::output(cx, pkt, lwt, hash, l3_iif);
+            return super::seg6::output(cx, pkt, lwt, hash, l3_iif);
         }
     }
     cx.w.stats.generated += 1;
@@ -214,18 +231,16 @@ fn local(cx: &mut Cx<'_>, pkt: &mut PacketBuf) -> Verdict {
         ip_proto::UDP => icmp::error4(
             cx,
             pkt,
-            icmpv4::TYPE_DEST_UNREACH,
-            3,
-            0,
+            (icmpv4::TYPE_DEST_UNREACH, 3, 0),
+            Limit::Icmp,
             DropReason::LocalNoListener,
         ),
         ip_proto::TCP => Verdict::Drop(DropReason::LocalNoListener),
         _ => icmp::error4(
             cx,
             pkt,
-            icmpv4::TYPE_DEST_UNREACH,
-            2,
-            0,
+            (icmpv4::TYPE_DEST_UNREACH, 2, 0),
+            Limit::Icmp,
             DropReason::UnknownProtocol,
         ),
     }

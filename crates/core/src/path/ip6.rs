@@ -6,7 +6,7 @@ use lwt_wire::icmpv6::{self, Icmpv6Packet};
 use lwt_wire::{ip_proto, Ipv6Packet};
 
 use super::lookup::{self, Flow, Res};
-use super::{icmp, output, seg6, Cx, Verdict};
+use super::{icmp, output, Cx, Verdict};
 use crate::dataplane::{LinkDpKind, NextHopDp, RouteDp, RouteKind};
 use crate::drop_reason::DropReason;
 use crate::packet::PacketBuf;
@@ -52,6 +52,17 @@ pub(crate) fn route_input(
     pkt: &mut PacketBuf,
     src_mac: Option<[u8; 6]>,
 ) -> Verdict {
+    route_input_opts(cx, pkt, src_mac, true)
+}
+
+/// Input routing where `local_ok` false turns a local result into a silent discard
+/// (`seg6_lookup_nexthop` without local delivery: the blackhole route).
+pub(crate) fn route_input_opts(
+    cx: &mut Cx<'_>,
+    pkt: &mut PacketBuf,
+    src_mac: Option<[u8; 6]>,
+    local_ok: bool,
+) -> Verdict {
     let (src, dst, nh, flowlabel) = {
         let ip = Ipv6Packet::new_unchecked(pkt.data());
         (ip.src_addr(), ip.dst_addr(), ip.next_header(), ip.flow_label())
@@ -59,6 +70,9 @@ pub(crate) fn route_input(
     let flow = ingress_flow(cx, pkt.meta.iif, src, dst, pkt.meta.mark);
     match lookup::lookup(cx.dp, &flow) {
         Res::Route(route) => {
+            if route.kind == RouteKind::Local && !local_ok {
+                return Verdict::Drop(DropReason::SidLocalDelivery);
+            }
             let hash = super::flow_hash(&src.octets(), &dst.octets(), nh) ^ flowlabel;
             dispatch(cx, pkt, route, hash, src_mac)
         }
@@ -75,7 +89,7 @@ pub(crate) fn route_input(
     }
 }
 
-fn dispatch(
+pub(crate) fn dispatch(
     cx: &mut Cx<'_>,
     pkt: &mut PacketBuf,
     route: &RouteDp,
@@ -96,7 +110,7 @@ fn dispatch(
                 return Verdict::Drop(DropReason::NoRoute);
             };
             match &nh.lwt {
-                Some(lwt) if lwt.has_input() => seg6::input(cx, pkt, lwt, hash),
+                Some(lwt) if lwt.has_input() => super::lwt_input(cx, pkt, lwt, hash),
                 _ => forward(cx, pkt, nh),
             }
         }
@@ -199,7 +213,7 @@ pub(crate) fn output_local(cx: &mut Cx<'_>, pkt: &mut PacketBuf, l3_iif: u32) ->
     };
     if let Some(lwt) = &nh.lwt {
         if lwt.has_output() {
-            return seg6::output(cx, pkt, lwt, hash, l3_iif);
+            return super::seg6::output(cx, pkt, lwt, hash, l3_iif);
         }
     }
     cx.w.stats.generated += 1;

@@ -15,6 +15,7 @@ mod ip6;
 mod lookup;
 mod output;
 mod seg6;
+mod seg6local;
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -134,6 +135,19 @@ fn receive(cx: &mut Cx<'_>, pkt: &mut PacketBuf) -> Verdict {
         ethertype::ARP => arp::rcv(cx, pkt),
         ethertype::VLAN | ethertype::QINQ => Verdict::Drop(DropReason::VlanNotConfigured),
         _ => Verdict::Drop(DropReason::UnknownEthertype),
+    }
+}
+
+/// The LWT input hook (`lwtunnel_input`): seg6 encapsulation or a seg6local behaviour.
+pub(crate) fn lwt_input(
+    cx: &mut Cx<'_>,
+    pkt: &mut PacketBuf,
+    lwt: &crate::lwt::Lwt,
+    hash: u32,
+) -> Verdict {
+    match lwt {
+        crate::lwt::Lwt::Seg6(_) => seg6::input(cx, pkt, lwt, hash),
+        crate::lwt::Lwt::Seg6Local(sl) => seg6local::input(cx, pkt, sl, hash),
     }
 }
 

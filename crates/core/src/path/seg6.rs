@@ -12,7 +12,7 @@ use crate::packet::PacketBuf;
 /// The kernel's per-CPU device-xmit recursion limit guards nested LWT hooks.
 const RECURSION_LIMIT: u8 = 8;
 
-fn enter(pkt: &mut PacketBuf) -> Result<(), DropReason> {
+pub(crate) fn enter(pkt: &mut PacketBuf) -> Result<(), DropReason> {
     if pkt.meta.lwt_depth >= RECURSION_LIMIT {
         return Err(DropReason::LwtRecursion);
     }
@@ -22,7 +22,9 @@ fn enter(pkt: &mut PacketBuf) -> Result<(), DropReason> {
 
 /// Encapsulates according to the mode; the packet's data starts at its L3 header.
 fn encap(pkt: &mut PacketBuf, lwt: &Lwt, hash: u32, received: bool) -> Result<(), DropReason> {
-    let Lwt::Seg6(s) = lwt;
+    let Lwt::Seg6(s) = lwt else {
+        return Err(DropReason::UnknownProtocol);
+    };
     enter(pkt)?;
     let version = pkt.data().first().map_or(0, |b| b >> 4);
     if s.mode.is_l2() {

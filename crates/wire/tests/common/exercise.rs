@@ -54,14 +54,26 @@ fn ethernet(data: &[u8]) {
     if let Ok(f) = EthernetFrame::new_checked(data) {
         black_box((f.src_addr(), f.dst_addr(), f.ethertype(), f.payload().len()));
         let a = f.src_addr();
-        black_box((a.is_broadcast(), a.is_multicast(), a.is_local(), a.to_string()));
+        black_box((
+            a.is_broadcast(),
+            a.is_multicast(),
+            a.is_local(),
+            a.to_string(),
+        ));
         let _ = black_box(EthernetRepr::parse(&f));
     }
 }
 
 fn vlan(data: &[u8]) {
     if let Ok(v) = VlanHeader::new_checked(data) {
-        black_box((v.tci(), v.pcp(), v.dei(), v.vid(), v.ethertype(), v.payload()));
+        black_box((
+            v.tci(),
+            v.pcp(),
+            v.dei(),
+            v.vid(),
+            v.ethertype(),
+            v.payload(),
+        ));
         let _ = black_box(VlanRepr::parse(&v));
     }
 }
@@ -69,14 +81,26 @@ fn vlan(data: &[u8]) {
 fn arp(data: &[u8]) {
     if let Ok(a) = ArpPacket::new_checked(data) {
         black_box((a.hardware_type(), a.protocol_type(), a.operation()));
-        black_box((a.sender_hw_addr(), a.sender_ip(), a.target_hw_addr(), a.target_ip()));
+        black_box((
+            a.sender_hw_addr(),
+            a.sender_ip(),
+            a.target_hw_addr(),
+            a.target_ip(),
+        ));
     }
 }
 
 fn ipv4(data: &[u8]) {
     let mut copy = data.to_vec();
     if let Ok(mut p) = Ipv4Packet::new_checked(&mut copy[..]) {
-        black_box((p.version(), p.ihl(), p.header_len(), p.dscp(), p.ecn(), p.tos()));
+        black_box((
+            p.version(),
+            p.ihl(),
+            p.header_len(),
+            p.dscp(),
+            p.ecn(),
+            p.tos(),
+        ));
         black_box((p.total_len(), p.ident(), p.flags_frag(), p.dont_frag()));
         black_box((p.more_frags(), p.frag_offset(), p.is_fragment(), p.ttl()));
         black_box((p.protocol(), p.checksum(), p.src_addr(), p.dst_addr()));
@@ -100,8 +124,19 @@ fn ipv4(data: &[u8]) {
 fn ipv6(data: &[u8]) {
     let mut copy = data.to_vec();
     if let Ok(mut p) = Ipv6Packet::new_checked(&mut copy[..]) {
-        black_box((p.version(), p.traffic_class(), p.dscp(), p.ecn(), p.flow_label()));
-        black_box((p.payload_len(), p.total_len(), p.next_header(), p.hop_limit()));
+        black_box((
+            p.version(),
+            p.traffic_class(),
+            p.dscp(),
+            p.ecn(),
+            p.flow_label(),
+        ));
+        black_box((
+            p.payload_len(),
+            p.total_len(),
+            p.next_header(),
+            p.hop_limit(),
+        ));
         black_box((p.src_addr(), p.dst_addr(), p.payload(), p.packet()));
         for h in p.ext_headers() {
             let _ = black_box(h);
@@ -123,7 +158,13 @@ fn ipv6(data: &[u8]) {
 
 fn ext_walk(data: &[u8]) {
     let first = data.first().copied().unwrap_or(0);
-    for start in [first, ip_proto::HOPOPTS, ip_proto::ROUTING, ip_proto::FRAGMENT, ip_proto::AH] {
+    for start in [
+        first,
+        ip_proto::HOPOPTS,
+        ip_proto::ROUTING,
+        ip_proto::FRAGMENT,
+        ip_proto::AH,
+    ] {
         for off in [0, 1, 40] {
             let mut it = ExtHeaderIter::new(data, start, off);
             for h in &mut it {
@@ -146,8 +187,18 @@ fn srh(data: &[u8]) {
     let Ok(mut s) = SrhPacket::new_checked(&mut copy[..]) else {
         return;
     };
-    black_box((s.next_header(), s.hdr_ext_len(), s.header_len(), s.routing_type()));
-    black_box((s.segments_left(), s.last_entry(), s.first_segment(), s.num_segments()));
+    black_box((
+        s.next_header(),
+        s.hdr_ext_len(),
+        s.header_len(),
+        s.routing_type(),
+    ));
+    black_box((
+        s.segments_left(),
+        s.last_entry(),
+        s.first_segment(),
+        s.num_segments(),
+    ));
     black_box((s.flags(), s.has_hmac_flag(), s.tag(), s.tlv_offset()));
     for i in 0..=s.num_segments() + 1 {
         black_box(s.segment(i));
@@ -162,7 +213,13 @@ fn srh(data: &[u8]) {
     black_box((s.validate(hl, false), s.validate(hl, true)));
     black_box(s.hmac_tlv_offset());
     if let Some(t) = s.hmac_tlv() {
-        black_box((t.tlv_type(), t.tlv_len(), t.reserved(), t.key_id(), t.hmac()));
+        black_box((
+            t.tlv_type(),
+            t.tlv_len(),
+            t.reserved(),
+            t.key_id(),
+            t.hmac(),
+        ));
         assert!(srh::HmacTlv::new_checked(t.into_inner()).is_ok());
     }
     let src = std::net::Ipv6Addr::LOCALHOST;
@@ -193,8 +250,14 @@ fn udp(data: &[u8]) {
         black_box((u.src_port(), u.dst_port(), u.len(), u.checksum()));
         black_box((u.datagram(), u.payload()));
         let (a4, b4) = (std::net::Ipv4Addr::LOCALHOST, std::net::Ipv4Addr::BROADCAST);
-        let (a6, b6) = (std::net::Ipv6Addr::LOCALHOST, std::net::Ipv6Addr::UNSPECIFIED);
-        black_box((u.verify_checksum_v4(&a4, &b4), u.verify_checksum_v6(&a6, &b6)));
+        let (a6, b6) = (
+            std::net::Ipv6Addr::LOCALHOST,
+            std::net::Ipv6Addr::UNSPECIFIED,
+        );
+        black_box((
+            u.verify_checksum_v4(&a4, &b4),
+            u.verify_checksum_v6(&a6, &b6),
+        ));
         let _ = black_box(UdpRepr::parse(&u));
         u.fill_checksum_v4(&a4, &b4);
         assert!(u.verify_checksum_v4(&a4, &b4));
@@ -205,10 +268,19 @@ fn udp(data: &[u8]) {
 
 fn vxlan(data: &[u8]) {
     if let Ok(v) = VxlanHeader::new_checked(data) {
-        black_box((v.flags(), v.flags_word(), v.has_vni_flag(), v.has_gbp_flag()));
+        black_box((
+            v.flags(),
+            v.flags_word(),
+            v.has_vni_flag(),
+            v.has_gbp_flag(),
+        ));
         black_box((v.gbp_flags(), v.gbp_dont_learn(), v.gbp_policy_applied()));
         black_box((v.gbp_policy_id(), v.gbp_metadata(), v.vni(), v.reserved()));
-        black_box((v.reserved_bits_ok(false), v.reserved_bits_ok(true), v.payload()));
+        black_box((
+            v.reserved_bits_ok(false),
+            v.reserved_bits_ok(true),
+            v.payload(),
+        ));
         let _ = black_box(VxlanRepr::parse(&v));
     }
 }
@@ -227,7 +299,10 @@ fn icmpv4(data: &[u8]) {
 fn icmpv6(data: &[u8]) {
     let mut copy = data.to_vec();
     if let Ok(mut p) = Icmpv6Packet::new_checked(&mut copy[..]) {
-        let (a, b) = (std::net::Ipv6Addr::LOCALHOST, std::net::Ipv6Addr::UNSPECIFIED);
+        let (a, b) = (
+            std::net::Ipv6Addr::LOCALHOST,
+            std::net::Ipv6Addr::UNSPECIFIED,
+        );
         black_box((p.msg_type(), p.msg_code(), p.is_error(), p.checksum()));
         black_box((p.rest_of_header(), p.echo_ident(), p.echo_seq()));
         black_box((p.pkt_too_big_mtu(), p.param_problem_ptr(), p.payload()));
@@ -262,7 +337,14 @@ fn esp(data: &[u8]) {
 
 fn mpls(data: &[u8]) {
     if let Ok(l) = MplsLabel::new_checked(data) {
-        black_box((l.raw(), l.label(), l.tc(), l.bottom_of_stack(), l.ttl(), l.entry()));
+        black_box((
+            l.raw(),
+            l.label(),
+            l.tc(),
+            l.bottom_of_stack(),
+            l.ttl(),
+            l.entry(),
+        ));
         black_box(l.payload());
     }
     let mut it = mpls::MplsStackIter::new(data);

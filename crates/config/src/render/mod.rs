@@ -1,0 +1,21 @@
+//! Renderers: objects the core hands back, printed the way `ip` prints them
+//! (text) and the way `ip -j` prints them (JSON, via the ordered [`Json`]).
+
+pub mod encap;
+pub mod json;
+pub mod link;
+pub mod neigh;
+pub mod route;
+pub mod rule;
+pub mod sr;
+
+pub use encap::{encap_cmdline, encap_json, encap_text};
+pub use json::{Json, json_list};
+pub use link::{addr_json, link_json, render_addrs, render_link, render_link_addrs, render_links};
+pub use neigh::{neigh_json, render_neigh, render_neighs};
+pub use route::{
+    RouteColumns, dst_text, entry_from_spec, render_route, render_route_cols, render_routes,
+    route_cmdline, route_json, route_json_cols,
+};
+pub use rule::{render_rule, render_rules, rule_json};
+pub use sr::{render_hmac_keys, render_tunsrc};

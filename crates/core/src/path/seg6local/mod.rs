@@ -1,0 +1,239 @@
+//! seg6local behaviours in the packet path (`seg6_local_input`).
+//!
+//! Each behaviour is a function from the packet to a [`Next`] step or a drop reason;
+//! this module runs the step, keeps the SID's counters (by outcome, as the kernel's
+//! `count` does) and counts every drop under its reason.
+
+mod binding;
+mod decap;
+mod end;
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use lwt_wire::srh::{self, SrhPacket};
+use lwt_wire::Ipv6Packet;
+
+use super::lookup::{self, Flow, Res};
+use super::{icmp, ip4, ip6, Cx, Verdict};
+use crate::dataplane::{LinkDpKind, NextHopDp, RouteKind};
+use crate::drop_reason::DropReason;
+use crate::lwt::hmac;
+use crate::lwt::seg6local::{Action, Seg6Local};
+use crate::packet::PacketBuf;
+
+/// What to do with the packet once the behaviour has rewritten it.
+pub(crate) enum Next {
+    /// Input lookup of the IPv6 destination; a local result is discarded unless allowed.
+    Route6 { local_ok: bool },
+    /// Forward towards an explicit next hop (End.X, End.DX6 with nh6): the neighbour is
+    /// that address unless its route has a gateway (the kernel's KNOWN_NH).
+    Nexthop6 { nh: Ipv6Addr, oif: Option<u32> },
+    /// Look up the destination in one table only.
+    Table6 { table: u32, local_ok: bool },
+    /// IPv4 input routing, optionally keyed by another address (End.DX4's nh4).
+    Route4 { key: Option<Ipv4Addr> },
+    /// Receive the decapsulated packet on a VRF device and route it in its table.
+    Vrf { ifindex: u32, v6: bool },
+    /// Send the frame unchanged on a link (End.DX2).
+    Tx(u32),
+}
+
+pub(crate) type Step = Result<Next, DropReason>;
+
+pub(crate) fn input(cx: &mut Cx<'_>, pkt: &mut PacketBuf, sl: &Seg6Local, hash: u32) -> Verdict {
+    let len = pkt.len();
+    let step = if pkt.data().first().map(|b| b >> 4) != Some(6) {
+        Err(DropReason::Ipv6Malformed)
+    } else {
+        super::seg6::enter(pkt).and_then(|_| behave(cx, pkt, sl))
+    };
+    match step {
+        Ok(next) => {
+            cx.w.stats.sid(sl.slot).ok.add(len);
+            perform(cx, pkt, next, hash)
+        }
+        Err(r) => {
+            cx.w.stats.sid_drop(sl.slot, r);
+            Verdict::Drop(r)
+        }
+    }
+}
+
+/// The dispatch table: action → handler.
+fn behave(cx: &mut Cx<'_>, pkt: &mut PacketBuf, sl: &Seg6Local) -> Step {
+    match sl.action {
+        Action::End => end::end(cx, pkt, sl),
+        Action::EndX => end::end_x(cx, pkt, sl),
+        Action::EndT => end::end_t(cx, pkt, sl),
+        Action::EndDX2 => decap::dx2(cx, pkt, sl),
+        Action::EndDX6 => decap::dx6(cx, pkt, sl),
+        Action::EndDX4 => decap::dx4(cx, pkt, sl),
+        Action::EndDT6 => decap::dt6(cx, pkt, sl),
+        Action::EndDT4 => decap::dt4(cx, pkt, sl),
+        Action::EndDT46 => decap::dt46(cx, pkt, sl),
+        Action::EndB6 => binding::b6(cx, pkt, sl),
+        Action::EndB6Encaps => binding::b6_encaps(cx, pkt, sl),
+    }
+}
+
+fn perform(cx: &mut Cx<'_>, pkt: &mut PacketBuf, next: Next, hash: u32) -> Verdict {
+    match next {
+        Next::Route6 { local_ok } => ip6::route_input_opts(cx, pkt, None, local_ok),
+        Next::Nexthop6 { nh, oif } => toward6(cx, pkt, nh, oif),
+        Next::Table6 { table, local_ok } => {
+            let dst = Ipv6Packet::new_unchecked(pkt.data()).dst_addr();
+            if cx.dp.table(table).is_none() {
+                // A table that does not exist is the blackhole.
+                return Verdict::Drop(DropReason::SidNoRoute);
+            }
+            match lookup::lookup_table(cx.dp, table, IpAddr::V6(dst)) {
+                // The table's null entry: ICMPv6 no route, as `ip6_pkt_discard` sends.
+                None => icmp::error6(
+                    cx,
+                    pkt,
+                    lwt_wire::icmpv6::TYPE_DEST_UNREACH,
+                    0,
+                    0,
+                    DropReason::SidNoRoute,
+                ),
+                Some(r) if r.kind == RouteKind::Local && !local_ok => {
+                    Verdict::Drop(DropReason::SidLocalDelivery)
+                }
+                Some(r) => ip6::dispatch(cx, pkt, r, hash, None),
+            }
+        }
+        Next::Route4 { key } => ip4::route_input_key(cx, pkt, key),
+        Next::Vrf { ifindex, v6 } => {
+            if cx.dp.link(ifindex).is_none_or(|l| l.kind != LinkDpKind::Vrf) {
+                return Verdict::Drop(DropReason::VrfGone);
+            }
+            // vrf_l3_rcv: the VRF device becomes the ingress device.
+            pkt.meta.iif = ifindex;
+            if v6 {
+                ip6::route_input(cx, pkt, None)
+            } else {
+                ip4::route_input(cx, pkt)
+            }
+        }
+        Next::Tx(oif) => Verdict::Tx(oif),
+    }
+}
+
+/// `seg6_lookup_any_nexthop` with an explicit next hop, then `ip6_forward`.
+fn toward6(cx: &mut Cx<'_>, pkt: &mut PacketBuf, nh: Ipv6Addr, oif: Option<u32>) -> Verdict {
+    if let Some(oif) = oif {
+        if nh.is_unicast_link_local() || nh.is_unspecified() {
+            let hop = NextHopDp {
+                gateway: Some(IpAddr::V6(nh)),
+                oif,
+                weight: 1,
+                lwt: None,
+            };
+            return ip6::forward(cx, pkt, &hop);
+        }
+    }
+    let (iif, mark) = (pkt.meta.iif, pkt.meta.mark);
+    let link = cx.dp.link(iif);
+    let l3_dev = link.map_or(0, |l| l.l3_dev);
+    let src = Ipv6Packet::new_unchecked(pkt.data()).src_addr();
+    let flow = Flow {
+        iif: if l3_dev != 0 { l3_dev } else { iif },
+        oif: oif.unwrap_or(0),
+        l3_table: link.and_then(|l| l.l3_table),
+        src: IpAddr::V6(src),
+        dst: IpAddr::V6(nh),
+        mark,
+    };
+    let route = match lookup::lookup(cx.dp, &flow) {
+        Res::Route(r) => r,
+        _ => return Verdict::Drop(DropReason::SidNoRoute),
+    };
+    match route.kind {
+        RouteKind::Unicast => {}
+        RouteKind::Local => return Verdict::Drop(DropReason::SidLocalDelivery),
+        _ => return Verdict::Drop(DropReason::SidNoRoute),
+    }
+    let chosen = oif
+        .and_then(|o| route.nexthops.iter().find(|n| n.oif == o))
+        .or_else(|| lookup::select_nexthop(route, 0));
+    let Some(n) = chosen else {
+        return Verdict::Drop(DropReason::SidNoRoute);
+    };
+    let hop = NextHopDp {
+        gateway: Some(n.gateway.unwrap_or(IpAddr::V6(nh))),
+        oif: oif.unwrap_or(n.oif),
+        weight: 1,
+        lwt: None,
+    };
+    ip6::forward(cx, pkt, &hop)
+}
+
+/// `seg6_hmac_validate_skb` for the SRH at `off`, with the ingress link's
+/// `seg6_require_hmac`.
+pub(crate) fn hmac_check(cx: &Cx<'_>, pkt: &PacketBuf, off: usize) -> Result<(), DropReason> {
+    let require = cx.dp.link(pkt.meta.iif).map_or(0, |l| l.seg6_require_hmac);
+    if require < 0 {
+        return Ok(());
+    }
+    let data = pkt.data();
+    let srh = SrhPacket::new_unchecked(&data[off..]);
+    let tlv = srh.hmac_tlv().filter(|_| srh.has_hmac_flag());
+    let Some(tlv) = tlv else {
+        return if require > 0 {
+            Err(DropReason::HmacRequired)
+        } else {
+            Ok(())
+        };
+    };
+    let key = cx
+        .dp
+        .hmac_keys
+        .get(&tlv.key_id())
+        .ok_or(DropReason::HmacInvalid)?;
+    let src = Ipv6Packet::new_unchecked(data).src_addr();
+    let mut text = [0u8; 16 + 6 + 16 * 256];
+    let n = srh::hmac_input(&src, &srh, &mut text);
+    if hmac::compute(key, &text[..n])[..] != *tlv.hmac() {
+        return Err(DropReason::HmacInvalid);
+    }
+    Ok(())
+}
+
+/// `get_and_validate_srh`: the first SRH with SL > 0, valid (reduced form allowed) and
+/// passing the HMAC check. Returns its offset.
+pub(crate) fn srh_with_sl(cx: &Cx<'_>, pkt: &PacketBuf) -> Result<usize, DropReason> {
+    let ip = Ipv6Packet::new_unchecked(pkt.data());
+    let Some(off) = ip.find_routing_header_skip_sl0() else {
+        return Err(if ip.find_routing_header().is_some() {
+            DropReason::SlZero
+        } else {
+            DropReason::NoSrh
+        });
+    };
+    valid_srh(pkt, off)?;
+    hmac_check(cx, pkt, off)?;
+    Ok(off)
+}
+
+/// `seg6_validate_srh(reduced = true)` on the routing header at `off`.
+pub(crate) fn valid_srh(pkt: &PacketBuf, off: usize) -> Result<(), DropReason> {
+    let rest = &pkt.data()[off..];
+    let srh = SrhPacket::new_checked(rest).map_err(|_| DropReason::SrhInvalid)?;
+    if !srh.validate(srh.header_len(), true) {
+        return Err(DropReason::SrhInvalid);
+    }
+    Ok(())
+}
+
+/// `advance_nextseg`: SL -= 1, DA := segments[SL].
+pub(crate) fn advance(pkt: &mut PacketBuf, off: usize) -> Result<(), DropReason> {
+    let data = pkt.data_mut();
+    let next = {
+        let mut srh = SrhPacket::new_unchecked(&mut data[off..]);
+        let sl = srh.segments_left() - 1;
+        srh.set_segments_left(sl);
+        srh.segment(usize::from(sl)).ok_or(DropReason::SrhInvalid)?
+    };
+    Ipv6Packet::new_unchecked(data).set_dst_addr(next);
+    Ok(())
+}
