@@ -224,6 +224,7 @@ impl Case {
         let dp = router.dataplane();
         let mut w = Worker::new();
         let mut pkt = PacketBuf::new();
+        let mut tx_len = 0;
         for (i, f) in frames.iter().enumerate() {
             assert!(pkt.load(f, iif));
             let v = process(&dp, &mut w, &mut pkt);
@@ -231,7 +232,13 @@ impl Case {
                 matches!(v, Verdict::Tx(o) if o == oif),
                 "{name}: frame {i} gave {v:?}, expected Tx({oif})"
             );
+            tx_len = pkt.len();
         }
+        eprintln!(
+            "{name}: {} frames of {} B in, {tx_len} B out",
+            frames.len(),
+            frames[0].len()
+        );
         Case { dp, iif, frames }
     }
 }

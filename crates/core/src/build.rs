@@ -9,9 +9,9 @@ use lwt_config::{Encap, Family, IpPrefix, RouteType, RuleAction};
 use lwt_fib::{Fib4, Fib6};
 
 use crate::dataplane::*;
+use crate::lwt::Lwt;
 use crate::lwt::seg6::{self, Seg6Compile, Seg6Encap};
 use crate::lwt::seg6local::{self, Seg6Local};
-use crate::lwt::Lwt;
 use crate::router::{Link, NextHopCfg, Route, Router, seg6_mode};
 
 impl Router {
@@ -94,7 +94,11 @@ impl Router {
     pub fn dataplane(&self) -> Dataplane {
         let mut dp = Dataplane {
             sysctl: self.sysctl.clone(),
-            hmac_keys: self.hmac_keys.iter().map(|(k, v)| (*k, v.clone())).collect(),
+            hmac_keys: self
+                .hmac_keys
+                .iter()
+                .map(|(k, v)| (*k, v.clone()))
+                .collect(),
             ..Default::default()
         };
         let max = self.links.keys().max().copied().unwrap_or(0) as usize;
@@ -183,17 +187,25 @@ impl Router {
                 invert: r.not,
                 from: r.from.map(|p| (p.addr, p.len)),
                 to: r.to.map(|p| (p.addr, p.len)),
-                iif: r.iif.as_deref().and_then(|n| self.link_by_name(n)).map(|l| l.ifindex),
-                oif: r.oif.as_deref().and_then(|n| self.link_by_name(n)).map(|l| l.ifindex),
+                iif: r
+                    .iif
+                    .as_deref()
+                    .and_then(|n| self.link_by_name(n))
+                    .map(|l| l.ifindex),
+                oif: r
+                    .oif
+                    .as_deref()
+                    .and_then(|n| self.link_by_name(n))
+                    .map(|l| l.ifindex),
                 fwmark: r.fwmark.map(|m| (m, r.fwmask.unwrap_or(u32::MAX))),
                 l3mdev: r.l3mdev,
                 action: match r.action {
                     RuleAction::Blackhole => RuleActionDp::Blackhole,
                     RuleAction::Unreachable => RuleActionDp::Unreachable,
                     RuleAction::Prohibit => RuleActionDp::Prohibit,
-                    _ => RuleActionDp::Lookup(
-                        r.table.and_then(|t| dp.table_index.get(&t).copied()),
-                    ),
+                    _ => {
+                        RuleActionDp::Lookup(r.table.and_then(|t| dp.table_index.get(&t).copied()))
+                    }
                 },
             };
             match r.family {
@@ -216,7 +228,9 @@ impl Router {
         // fib6_is_reject: an IPv6 unicast route through the loopback is a reject route.
         let through_lo = r.family == Family::V6
             && r.rtype == RouteType::Unicast
-            && r.nexthops.iter().any(|n| n.dev == Some(crate::router::LOOPBACK_IFINDEX))
+            && r.nexthops
+                .iter()
+                .any(|n| n.dev == Some(crate::router::LOOPBACK_IFINDEX))
             && !matches!(r.dst.addr, IpAddr::V6(a) if a.is_loopback());
         let kind = match r.rtype {
             RouteType::Unicast if through_lo => RouteKind::Unreachable,
@@ -239,7 +253,10 @@ impl Router {
                     gateway: nh.via,
                     oif,
                     weight: u32::from(nh.weight.max(1)),
-                    lwt: nh.encap.as_ref().and_then(|e| self.compile_lwt(e, nh, oif, r.slot)),
+                    lwt: nh
+                        .encap
+                        .as_ref()
+                        .and_then(|e| self.compile_lwt(e, nh, oif, r.slot)),
                 }
             })
             .collect();
@@ -298,8 +315,14 @@ impl Router {
                         flowlabel: self.sysctl.seg6_flowlabel,
                     })
                 });
-                let oif = l.oif.as_deref().and_then(|n| self.link_by_name(n)).map(|x| x.ifindex);
-                Some(Lwt::Seg6Local(Box::new(Seg6Local::new(b, l, oif, vrf, srh, slot))))
+                let oif = l
+                    .oif
+                    .as_deref()
+                    .and_then(|n| self.link_by_name(n))
+                    .map(|x| x.ifindex);
+                Some(Lwt::Seg6Local(Box::new(Seg6Local::new(
+                    b, l, oif, vrf, srh, slot,
+                ))))
             }
             Encap::Seg6(s) => {
                 let src = s

@@ -30,8 +30,9 @@ impl ApplyError {
 
     /// `RTNETLINK answers: File exists` (EEXIST).
     pub fn exists(what: &str) -> Self {
-        ApplyError::new("RTNETLINK answers: File exists")
-            .hint(format!("{what} already exists; use `replace` to overwrite it"))
+        ApplyError::new("RTNETLINK answers: File exists").hint(format!(
+            "{what} already exists; use `replace` to overwrite it"
+        ))
     }
 
     /// `RTNETLINK answers: No such process` (ESRCH), what the kernel says when a route to

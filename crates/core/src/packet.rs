@@ -144,6 +144,16 @@ impl PacketBuf {
     }
 }
 
+impl PacketBuf {
+    /// Replaces the content with `len` fresh bytes after the standard headroom (a reply or
+    /// a solicitation built in place of the packet that triggered it).
+    pub fn reset(&mut self, len: usize) -> &mut [u8] {
+        self.head = HEADROOM;
+        self.tail = HEADROOM + len.min(MAX_FRAME);
+        &mut self.buf[self.head..self.tail]
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -167,15 +177,5 @@ mod tests {
         assert_eq!(p.data(), &[1]);
         assert!(!p.load(&vec![0; MAX_FRAME + 1], 1));
         assert!(p.is_empty());
-    }
-}
-
-impl PacketBuf {
-    /// Replaces the content with `len` fresh bytes after the standard headroom (a reply or
-    /// a solicitation built in place of the packet that triggered it).
-    pub fn reset(&mut self, len: usize) -> &mut [u8] {
-        self.head = HEADROOM;
-        self.tail = HEADROOM + len.min(MAX_FRAME);
-        &mut self.buf[self.head..self.tail]
     }
 }

@@ -238,7 +238,8 @@ impl Router {
             Command::Rule(RuleCmd::Flush(fam)) => {
                 // The kernel keeps the default rules (they are re-added here).
                 let defaults = Router::new().rules;
-                self.rules.retain(|r| *fam != Family::Any && r.family != *fam);
+                self.rules
+                    .retain(|r| *fam != Family::Any && r.family != *fam);
                 for d in defaults {
                     if (*fam == Family::Any || d.family == *fam) && !self.rules.contains(&d) {
                         self.rules.push(d);
@@ -276,8 +277,9 @@ impl Router {
                     .hint("interface names are 1 to 15 characters"));
                 }
                 let kind = spec.kind.clone().ok_or_else(|| {
-                    ApplyError::new("Not enough information: \"type\" argument is required")
-                        .hint("e.g. `link add eth0 type port`, `link add vrf-100 type vrf table 100`")
+                    ApplyError::new("Not enough information: \"type\" argument is required").hint(
+                        "e.g. `link add eth0 type port`, `link add vrf-100 type vrf table 100`",
+                    )
                 })?;
                 self.check_kind(&kind)?;
                 let ifindex = self.next_ifindex;
@@ -305,16 +307,20 @@ impl Router {
             LinkCmd::Set(spec) => {
                 let ifindex = self.ifindex(&spec.name)?;
                 if spec.kind.is_some() {
-                    return Err(ApplyError::new("RTNETLINK answers: Operation not supported")
-                        .hint("a link's type cannot be changed; delete and re-add it"));
+                    return Err(
+                        ApplyError::new("RTNETLINK answers: Operation not supported")
+                            .hint("a link's type cannot be changed; delete and re-add it"),
+                    );
                 }
                 self.set_link(ifindex, spec)
             }
             LinkCmd::Del { name } => {
                 let ifindex = self.ifindex(name)?;
                 if ifindex == LOOPBACK_IFINDEX {
-                    return Err(ApplyError::new("RTNETLINK answers: Operation not supported")
-                        .hint("the loopback cannot be deleted"));
+                    return Err(
+                        ApplyError::new("RTNETLINK answers: Operation not supported")
+                            .hint("the loopback cannot be deleted"),
+                    );
                 }
                 self.links.remove(&ifindex);
                 for l in self.links.values_mut() {
@@ -368,19 +374,21 @@ impl Router {
     }
 
     fn set_link(&mut self, ifindex: u32, spec: &cfg::LinkSpec) -> Result<(), ApplyError> {
-        if let Some(new) = &spec.new_name {
-            if self.link_by_name(new).is_some() {
-                return Err(ApplyError::exists(&format!("link \"{new}\"")));
-            }
+        if let Some(new) = &spec.new_name
+            && self.link_by_name(new).is_some()
+        {
+            return Err(ApplyError::exists(&format!("link \"{new}\"")));
         }
         let master = match &spec.master {
             Some(cfg::MasterChange::Set(m)) => {
                 let mi = self.ifindex(m)?;
                 if self.links[&mi].vrf_table().is_none() {
-                    return Err(ApplyError::new(format!(
-                        "RTNETLINK answers: Operation not supported"
-                    ))
-                    .hint(format!("\"{m}\" is not a VRF; only VRF devices can be masters in lwt")));
+                    return Err(ApplyError::new(
+                        "RTNETLINK answers: Operation not supported".to_string(),
+                    )
+                    .hint(format!(
+                        "\"{m}\" is not a VRF; only VRF devices can be masters in lwt"
+                    )));
                 }
                 if mi == ifindex {
                     return Err(ApplyError::new("RTNETLINK answers: Invalid argument")
@@ -400,10 +408,8 @@ impl Router {
         }
         if let Some(mtu) = spec.mtu {
             if mtu < 68 {
-                return Err(ApplyError::new(format!(
-                    "mtu less than device minimum."
-                ))
-                .hint("the minimum MTU is 68"));
+                return Err(ApplyError::new("mtu less than device minimum.".to_string())
+                    .hint("the minimum MTU is 68"));
             }
             l.mtu = mtu;
         }
@@ -430,8 +436,10 @@ impl Router {
             Verb::Replace | Verb::Change | Verb::Append | Verb::Prepend | Verb::Test => match pos {
                 Some(i) => l.addrs[i] = spec.prefix,
                 None if verb == Verb::Change => {
-                    return Err(ApplyError::new("RTNETLINK answers: No such file or directory")
-                        .hint("`addr change` needs an existing address"));
+                    return Err(
+                        ApplyError::new("RTNETLINK answers: No such file or directory")
+                            .hint("`addr change` needs an existing address"),
+                    );
                 }
                 None => l.addrs.push(spec.prefix),
             },
@@ -452,8 +460,10 @@ impl Router {
 
     fn apply_neigh(&mut self, verb: Verb, spec: &cfg::NeighSpec) -> Result<(), ApplyError> {
         let Some(dev) = spec.dev.as_deref() else {
-            return Err(ApplyError::new("Device and destination are required arguments.")
-                .hint("e.g. `neigh add 10.0.0.1 lladdr aa:bb:cc:dd:ee:ff dev eth0`"));
+            return Err(
+                ApplyError::new("Device and destination are required arguments.")
+                    .hint("e.g. `neigh add 10.0.0.1 lladdr aa:bb:cc:dd:ee:ff dev eth0`"),
+            );
         };
         let dev = self.ifindex(dev)?;
         let pos = self
@@ -466,8 +476,10 @@ impl Router {
                     self.neighs.remove(i);
                     Ok(())
                 }
-                None => Err(ApplyError::new("RTNETLINK answers: No such file or directory")
-                    .hint("no such neighbour entry; check `neigh show`")),
+                None => Err(
+                    ApplyError::new("RTNETLINK answers: No such file or directory")
+                        .hint("no such neighbour entry; check `neigh show`"),
+                ),
             };
         }
         if !spec.proxy && spec.lladdr.is_none() {
@@ -508,12 +520,13 @@ impl Router {
                 .hint("tunnel metadata arrives with flow-based VXLAN support"));
         }
         let mut spec = spec.clone();
-        if spec.action == RuleAction::ToTable && spec.table.is_none() && !spec.l3mdev {
-            if verb == Verb::Add {
-                return Err(ApplyError::new("RTNETLINK answers: Invalid argument").hint(
-                    "a lookup rule needs a table: `rule add ... lookup TABLE`",
-                ));
-            }
+        if spec.action == RuleAction::ToTable
+            && spec.table.is_none()
+            && !spec.l3mdev
+            && verb == Verb::Add
+        {
+            return Err(ApplyError::new("RTNETLINK answers: Invalid argument")
+                .hint("a lookup rule needs a table: `rule add ... lookup TABLE`"));
         }
         match verb {
             Verb::Del => {
@@ -523,8 +536,10 @@ impl Router {
                         self.rules.remove(i);
                         Ok(())
                     }
-                    None => Err(ApplyError::new("RTNETLINK answers: No such file or directory")
-                        .hint("no rule matches; check `rule show`")),
+                    None => Err(
+                        ApplyError::new("RTNETLINK answers: No such file or directory")
+                            .hint("no rule matches; check `rule show`"),
+                    ),
                 }
             }
             _ => {
@@ -589,8 +604,7 @@ impl Router {
             return Ok(());
         };
         let set = sysctl::parse(&c.key, value).map_err(|e| {
-            ApplyError::new(format!("sysctl: {e}"))
-                .hint("see README for the sysctls lwt honours")
+            ApplyError::new(format!("sysctl: {e}")).hint("see README for the sysctls lwt honours")
         })?;
         match set {
             SysctlSet::Global(f, v) => {
@@ -672,17 +686,16 @@ impl Router {
         for nh in &spec.nexthops {
             nexthops.push(self.resolve_nexthop(spec, nh, table)?);
         }
-        if !spec.rtype.is_reject() && spec.rtype != RouteType::Local {
-            if nexthops.iter().all(|n| n.dev.is_none() && n.via.is_none()) {
-                return Err(ApplyError::new("RTNETLINK answers: No such device")
-                    .hint("a unicast route needs `dev NAME` or `via ADDR`"));
-            }
+        if !spec.rtype.is_reject()
+            && spec.rtype != RouteType::Local
+            && nexthops.iter().all(|n| n.dev.is_none() && n.via.is_none())
+        {
+            return Err(ApplyError::new("RTNETLINK answers: No such device")
+                .hint("a unicast route needs `dev NAME` or `via ADDR`"));
         }
         let scope = spec.scope.unwrap_or(match spec.rtype {
             RouteType::Local => cfg::RT_SCOPE_HOST,
-            RouteType::Unicast
-                if !v6 && nexthops.iter().all(|n| n.via.is_none()) =>
-            {
+            RouteType::Unicast if !v6 && nexthops.iter().all(|n| n.via.is_none()) => {
                 cfg::RT_SCOPE_LINK
             }
             _ => cfg::RT_SCOPE_UNIVERSE,
@@ -708,13 +721,16 @@ impl Router {
             .iter()
             .position(|r| r.table == table && r.dst == dst && r.metric == metric && r.tos == tos);
         match (verb, pos) {
-            (Verb::Add | Verb::Prepend | Verb::Append | Verb::Test, Some(_)) => {
-                Err(ApplyError::exists(&format!("a route to {dst} in table {table}")))
-            }
+            (Verb::Add | Verb::Prepend | Verb::Append | Verb::Test, Some(_)) => Err(
+                ApplyError::exists(&format!("a route to {dst} in table {table}")),
+            ),
             (Verb::Change, None) => Err(ApplyError::no_such("route")),
             (_, Some(i)) => {
                 let keep = self.routes[i].slot;
-                self.routes[i] = Route { slot: keep, ..route };
+                self.routes[i] = Route {
+                    slot: keep,
+                    ..route
+                };
                 Ok(())
             }
             (_, None) => {
@@ -733,8 +749,10 @@ impl Router {
         let dev = nh.dev.as_deref().map(|d| self.ifindex(d)).transpose()?;
         if let Some(via) = nh.via {
             if via.is_ipv4() != (spec.family == Family::V4) && spec.family == Family::V4 {
-                return Err(ApplyError::new("IPv6 gateways for IPv4 routes are not supported")
-                    .hint("use a gateway of the route's family"));
+                return Err(
+                    ApplyError::new("IPv6 gateways for IPv4 routes are not supported")
+                        .hint("use a gateway of the route's family"),
+                );
             }
             if !nh.onlink {
                 self.check_gateway(via, dev, table)?;
@@ -756,14 +774,14 @@ impl Router {
 
     /// The kernel refuses gateways it cannot reach directly ("Nexthop has invalid gateway").
     fn check_gateway(&self, via: IpAddr, dev: Option<u32>, table: u32) -> Result<(), ApplyError> {
-        if let IpAddr::V6(a) = via {
-            if a.is_unicast_link_local() {
-                return match dev {
-                    Some(_) => Ok(()),
-                    None => Err(ApplyError::new("Nexthop has invalid gateway")
-                        .hint("a link-local gateway needs `dev NAME`")),
-                };
-            }
+        if let IpAddr::V6(a) = via
+            && a.is_unicast_link_local()
+        {
+            return match dev {
+                Some(_) => Ok(()),
+                None => Err(ApplyError::new("Nexthop has invalid gateway")
+                    .hint("a link-local gateway needs `dev NAME`")),
+            };
         }
         let vrf_of = |l: &Link| l.master.and_then(|m| self.links.get(&m)?.vrf_table());
         let connected = self.links.values().any(|l| {
@@ -783,7 +801,11 @@ impl Router {
         if connected || routed {
             return Ok(());
         }
-        if self.links.values().any(|l| l.addrs.iter().any(|p| p.addr == via)) {
+        if self
+            .links
+            .values()
+            .any(|l| l.addrs.iter().any(|p| p.addr == via))
+        {
             return Err(ApplyError::new("Gateway can not be a local address")
                 .hint("the gateway must be a neighbour's address"));
         }
@@ -798,9 +820,8 @@ impl Router {
         match e {
             Encap::Seg6(s) => {
                 let mode = seg6_mode(s.mode);
-                seg6::validate(mode, &s.segs, spec.family == Family::V6).map_err(|m| {
-                    ApplyError::new("RTNETLINK answers: Invalid argument").hint(m)
-                })?;
+                seg6::validate(mode, &s.segs, spec.family == Family::V6)
+                    .map_err(|m| ApplyError::new("RTNETLINK answers: Invalid argument").hint(m))?;
                 if s.tunsrc.is_some() && mode == seg6::Mode::Inline {
                     return Err(ApplyError::new("RTNETLINK answers: Invalid argument")
                         .hint("tunsrc is not allowed with inline mode"));
@@ -819,10 +840,10 @@ impl Router {
                 };
                 let (b, bound) = seg6local::validate(l, spec.family == Family::V6, &lookup)?;
                 let used = b.required | b.optional;
-                if used & seg6local::attr::OIF != 0 {
-                    if let Some(o) = &l.oif {
-                        self.ifindex(o)?;
-                    }
+                if used & seg6local::attr::OIF != 0
+                    && let Some(o) = &l.oif
+                {
+                    self.ifindex(o)?;
                 }
                 if let Some(srh) = l.srh.as_ref().filter(|_| used & seg6local::attr::SRH != 0) {
                     seg6::validate(seg6::Mode::Encap, &srh.segs, true).map_err(|m| {

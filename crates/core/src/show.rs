@@ -58,10 +58,27 @@ impl Router {
 
     /// Configured and kernel-derived routes, in table then family then prefix order.
     pub fn route_entries(&self, stats: Option<&Stats>) -> Vec<cfg::RouteEntry> {
-        let mut all: Vec<Route> = self.routes.iter().cloned().chain(self.kernel_routes()).collect();
+        let mut all: Vec<Route> = self
+            .routes
+            .iter()
+            .cloned()
+            .chain(self.kernel_routes())
+            .collect();
         all.sort_by(|a, b| {
-            (a.table, a.family == Family::V6, a.dst.addr, a.dst.len, a.metric)
-                .cmp(&(b.table, b.family == Family::V6, b.dst.addr, b.dst.len, b.metric))
+            (
+                a.table,
+                a.family == Family::V6,
+                a.dst.addr,
+                a.dst.len,
+                a.metric,
+            )
+                .cmp(&(
+                    b.table,
+                    b.family == Family::V6,
+                    b.dst.addr,
+                    b.dst.len,
+                    b.metric,
+                ))
         });
         all.iter().map(|r| self.route_entry(r, stats)).collect()
     }
@@ -79,7 +96,7 @@ impl Router {
             carrier: l.up,
             loopback,
             master: l.master.map(|m| self.link_name(m)),
-            qdisc: if loopback { "noqueue" } else { "noqueue" }.to_string(),
+            qdisc: "noqueue".to_string(),
             txqlen: 1000,
             stats: stats.map(|s| {
                 let c = s.links.get(l.ifindex as usize).copied().unwrap_or_default();
@@ -97,7 +114,10 @@ impl Router {
     }
 
     pub fn link_entries(&self, stats: Option<&Stats>) -> Vec<cfg::LinkEntry> {
-        self.links.values().map(|l| self.link_entry(l, stats)).collect()
+        self.links
+            .values()
+            .map(|l| self.link_entry(l, stats))
+            .collect()
     }
 
     pub fn addr_entries(&self) -> Vec<cfg::LinkAddrs> {
@@ -105,11 +125,7 @@ impl Router {
             .values()
             .map(|l| cfg::LinkAddrs {
                 link: self.link_entry(l, None),
-                addrs: l
-                    .addrs
-                    .iter()
-                    .map(|p| addr_entry(l, p))
-                    .collect(),
+                addrs: l.addrs.iter().map(|p| addr_entry(l, p)).collect(),
             })
             .collect()
     }
@@ -135,8 +151,14 @@ impl Router {
             .into_iter()
             .map(|spec| cfg::RuleEntry {
                 priority: spec.priority.unwrap_or(0),
-                iif_detached: spec.iif.as_deref().is_some_and(|d| self.link_by_name(d).is_none()),
-                oif_detached: spec.oif.as_deref().is_some_and(|d| self.link_by_name(d).is_none()),
+                iif_detached: spec
+                    .iif
+                    .as_deref()
+                    .is_some_and(|d| self.link_by_name(d).is_none()),
+                oif_detached: spec
+                    .oif
+                    .as_deref()
+                    .is_some_and(|d| self.link_by_name(d).is_none()),
                 spec,
             })
             .collect()
@@ -179,10 +201,15 @@ fn addr_entry(l: &Link, p: &IpPrefix) -> cfg::AddrEntry {
     }
 }
 
-
 /// Keeps the routes a `route show` filter selects (iproute2 filters the dump likewise).
-fn route_selected(r: &cfg::RouteEntry, f: &cfg::RouteFilter, table: Option<u32>, dev: Option<&str>) -> bool {
-    let prefix_ok = |sel: &Option<IpPrefix>, pick: &dyn Fn(&IpPrefix) -> bool| sel.as_ref().is_none_or(pick);
+fn route_selected(
+    r: &cfg::RouteEntry,
+    f: &cfg::RouteFilter,
+    table: Option<u32>,
+    dev: Option<&str>,
+) -> bool {
+    let prefix_ok =
+        |sel: &Option<IpPrefix>, pick: &dyn Fn(&IpPrefix) -> bool| sel.as_ref().is_none_or(pick);
     (f.family == Family::Any || f.family == r.family)
         && table.is_none_or(|t| t == r.table)
         && f.proto.is_none_or(|p| p == r.protocol)
@@ -191,7 +218,9 @@ fn route_selected(r: &cfg::RouteEntry, f: &cfg::RouteFilter, table: Option<u32>,
         && f.metric.is_none_or(|m| Some(m) == r.metric)
         && dev.is_none_or(|d| r.nexthops.iter().any(|n| n.dev.as_deref() == Some(d)))
         && prefix_ok(&f.root, &|p| p.len <= r.dst.len && p.contains(&r.dst.addr))
-        && prefix_ok(&f.matching, &|p| r.dst.len <= p.len && r.dst.contains(&p.addr))
+        && prefix_ok(&f.matching, &|p| {
+            r.dst.len <= p.len && r.dst.contains(&p.addr)
+        })
 }
 
 /// Renders the answer to a read-only request (`show`, `sr ... show`), in text or JSON.
@@ -205,7 +234,11 @@ pub fn render(router: &Router, req: &cfg::Request, stats: Option<&Stats>) -> Str
         Command::Route(RouteCmd::Show(f)) => {
             let mut f = f.clone();
             if f.family == Family::Any {
-                f.family = if opts.family == Family::Any { Family::V4 } else { opts.family };
+                f.family = if opts.family == Family::Any {
+                    Family::V4
+                } else {
+                    opts.family
+                };
             }
             let table = match (&f.vrf, f.table) {
                 (Some(v), _) => router.link_by_name(v).and_then(|l| l.vrf_table()),
@@ -254,7 +287,11 @@ pub fn render(router: &Router, req: &cfg::Request, stats: Option<&Stats>) -> Str
                 .filter(|n| n.proxy == f.proxy)
                 .filter(|n| f.dev.as_ref().is_none_or(|d| *d == n.dev))
                 .filter(|n| {
-                    let fam = if f.family == Family::Any { opts.family } else { f.family };
+                    let fam = if f.family == Family::Any {
+                        opts.family
+                    } else {
+                        f.family
+                    };
                     fam == Family::Any || fam == Family::of(&n.addr)
                 })
                 .collect();

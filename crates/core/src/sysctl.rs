@@ -66,17 +66,26 @@ fn boolean(v: i64) -> Result<bool, String> {
 /// Resolves `key=value` into what to change. Keys use dots or slashes, as sysctl does.
 pub fn parse(key: &str, value: &str) -> Result<SysctlSet, String> {
     let key = key.trim().replace('/', ".");
-    let v: i64 = value
-        .trim()
-        .parse()
-        .map_err(|_| format!("invalid value \"{}\" for {key}: a number is expected", value.trim()))?;
+    let v: i64 = value.trim().parse().map_err(|_| {
+        format!(
+            "invalid value \"{}\" for {key}: a number is expected",
+            value.trim()
+        )
+    })?;
     let g = |f: fn(&mut Sysctls, i64) -> Result<(), String>| Ok(SysctlSet::Global(f, v));
     match key.as_str() {
-        "net.ipv4.ip_forward" | "net.ipv4.conf.all.forwarding" => {
-            g(|s, v| Ok(s.ip_forward = boolean(v)?))
-        }
-        "net.ipv6.conf.all.forwarding" => g(|s, v| Ok(s.ip6_forward = boolean(v)?)),
-        "net.vrf.strict_mode" => g(|s, v| Ok(s.vrf_strict_mode = boolean(v)?)),
+        "net.ipv4.ip_forward" | "net.ipv4.conf.all.forwarding" => g(|s, v| {
+            s.ip_forward = boolean(v)?;
+            Ok(())
+        }),
+        "net.ipv6.conf.all.forwarding" => g(|s, v| {
+            s.ip6_forward = boolean(v)?;
+            Ok(())
+        }),
+        "net.vrf.strict_mode" => g(|s, v| {
+            s.vrf_strict_mode = boolean(v)?;
+            Ok(())
+        }),
         "net.ipv6.seg6_flowlabel" => g(|s, v| {
             if !(-1..=1).contains(&v) {
                 return Err(format!("value {v} is out of range (-1, 0 or 1)"));
@@ -100,7 +109,10 @@ pub fn parse(key: &str, value: &str) -> Result<SysctlSet, String> {
                 u32::try_from(v).map_err(|_| "negative ratelimit".to_string())?;
             Ok(())
         }),
-        "net.ipv6.auto_flowlabels" => g(|s, v| Ok(s.auto_flowlabels = v != 0)),
+        "net.ipv6.auto_flowlabels" => g(|s, v| {
+            s.auto_flowlabels = v != 0;
+            Ok(())
+        }),
         _ => per_if(&key, v),
     }
 }
@@ -110,9 +122,18 @@ fn per_if(key: &str, v: i64) -> Result<SysctlSet, String> {
     if parts.len() == 5 && parts[0] == "net" && parts[2] == "conf" {
         let ifname = parts[3].to_string();
         let setter: fn(&mut IfSysctls, i64) -> Result<(), String> = match (parts[1], parts[4]) {
-            ("ipv4", "proxy_arp") => |s, v| Ok(s.proxy_arp = boolean(v)?),
-            ("ipv6", "proxy_ndp") => |s, v| Ok(s.proxy_ndp = boolean(v)?),
-            ("ipv6", "seg6_enabled") => |s, v| Ok(s.seg6_enabled = boolean(v)?),
+            ("ipv4", "proxy_arp") => |s, v| {
+                s.proxy_arp = boolean(v)?;
+                Ok(())
+            },
+            ("ipv6", "proxy_ndp") => |s, v| {
+                s.proxy_ndp = boolean(v)?;
+                Ok(())
+            },
+            ("ipv6", "seg6_enabled") => |s, v| {
+                s.seg6_enabled = boolean(v)?;
+                Ok(())
+            },
             ("ipv6", "seg6_require_hmac") => |s, v| {
                 if !(-1..=1).contains(&v) {
                     return Err(format!("value {v} is out of range (-1, 0 or 1)"));
@@ -170,7 +191,11 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(parse("net.ipv6.seg6_flowlabel", "x").is_err());
-        assert!(parse("net.bogus.key", "1").unwrap_err().contains("No such file"));
+        assert!(
+            parse("net.bogus.key", "1")
+                .unwrap_err()
+                .contains("No such file")
+        );
         match parse("net.vrf.strict_mode", "2").unwrap() {
             SysctlSet::Global(f, v) => assert!(f(&mut s, v).is_err()),
             other => panic!("{other:?}"),

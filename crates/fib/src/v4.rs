@@ -43,7 +43,9 @@ impl Fib4 {
     }
 
     #[doc(hidden)]
-    pub fn depth(&self, a: u32) -> usize { self.trie.depth(a) }
+    pub fn depth(&self, a: u32) -> usize {
+        self.trie.depth(a)
+    }
     /// Number of distinct prefixes.
     pub fn len(&self) -> usize {
         self.trie.len()

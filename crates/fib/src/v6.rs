@@ -44,7 +44,9 @@ impl Fib6 {
     }
 
     #[doc(hidden)]
-    pub fn depth(&self, a: u128) -> usize { self.trie.depth(a) }
+    pub fn depth(&self, a: u128) -> usize {
+        self.trie.depth(a)
+    }
     /// Number of distinct prefixes.
     pub fn len(&self) -> usize {
         self.trie.len()

@@ -236,3 +236,52 @@ fn large_tables_match_reference() {
         .collect();
     check6(&t6, &random6).unwrap();
 }
+
+/// Tables too big for cache take the interleaved `lookup_batch` path: it must agree
+/// with `lookup` everywhere, including misses and every node kind.
+#[test]
+fn batch_matches_lookup_on_big_tables() {
+    let mut x = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let lens4 = [8u8, 16, 20, 22, 24, 24, 24, 24, 28, 32];
+    let t4: Vec<(u32, u8, u32)> = (0..200_000)
+        .map(|i| (next() as u32 & 0xDFFF_FFFF, lens4[i % 10], i as u32))
+        .collect();
+    let fib = Fib4::build(&t4);
+    assert!(fib.memory_bytes() > 2 << 20, "{fib:?}");
+    let addrs: Vec<u32> = probes4(&t4[..20_000])
+        .into_iter()
+        .chain((0..20_000).map(|_| next() as u32))
+        .collect();
+    let mut out = vec![None; addrs.len()];
+    fib.lookup_batch(&addrs, &mut out);
+    for (&a, &o) in addrs.iter().zip(&out) {
+        assert_eq!(o, fib.lookup(a), "addr {a:#010x}");
+    }
+    assert!(out.iter().any(|o| o.is_none()) && out.iter().any(|o| o.is_some()));
+
+    let lens6 = [32u8, 48, 48, 56, 64, 64, 64, 100, 127, 128];
+    let t6: Vec<(u128, u8, u32)> = (0..100_000)
+        .map(|i| {
+            let k = 0x2001_0db8u128 << 96 | (next() as u128) << 64 | next() as u128;
+            (k ^ ((next() & 7) as u128) << 100, lens6[i % 10], i as u32)
+        })
+        .collect();
+    let fib = Fib6::build(&t6);
+    assert!(fib.memory_bytes() > 2 << 20, "{fib:?}");
+    let addrs: Vec<u128> = probes6(&t6[..20_000])
+        .into_iter()
+        .chain((0..20_000).map(|_| 0x2001_0db8u128 << 96 | next() as u128))
+        .collect();
+    let mut out = vec![None; addrs.len()];
+    fib.lookup_batch(&addrs, &mut out);
+    for (&a, &o) in addrs.iter().zip(&out) {
+        assert_eq!(o, fib.lookup(a), "addr {a:#034x}");
+    }
+    assert!(out.iter().any(|o| o.is_none()) && out.iter().any(|o| o.is_some()));
+}

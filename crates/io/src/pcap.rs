@@ -75,13 +75,12 @@ impl PcapSink {
             snaplen: 65535,
             ..Default::default()
         };
-        let writer =
-            PcapWriter::with_header(BufWriter::new(file), header).map_err(|e| {
-                PcapError::Format {
-                    path: path.into(),
-                    detail: e.to_string(),
-                }
-            })?;
+        let writer = PcapWriter::with_header(BufWriter::new(file), header).map_err(|e| {
+            PcapError::Format {
+                path: path.into(),
+                detail: e.to_string(),
+            }
+        })?;
         Ok(Self {
             path: path.into(),
             writer,

@@ -6,7 +6,7 @@ use std::path::Path;
 use lwt_config::Command;
 use lwt_core::Router;
 
-use crate::{fail, Failure};
+use crate::{Failure, fail};
 
 pub struct Loaded {
     pub router: Router,
@@ -46,4 +46,3 @@ pub fn load(path: &Path) -> Result<Loaded, Failure> {
     }
     Ok(Loaded { router, shown })
 }
-

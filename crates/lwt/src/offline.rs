@@ -12,7 +12,7 @@ use lwt_core::stats::Stats;
 use lwt_core::{DropReason, PacketBuf, Router, Verdict, Worker};
 use lwt_io::pcap::{self, PcapSink};
 
-use crate::{fail, load, Failure};
+use crate::{Failure, fail, load};
 
 fn is_endpoint(router: &Router, ifindex: u32) -> bool {
     matches!(
@@ -52,7 +52,11 @@ pub fn run(config: &Path, inputs: &[(String, PathBuf)], out: &Path) -> Result<St
     std::fs::create_dir_all(out)
         .map_err(|e| fail(format!("lwt: cannot create {}: {e}", out.display())))?;
     let mut sinks: BTreeMap<u32, PcapSink> = BTreeMap::new();
-    for l in router.links.values().filter(|l| is_endpoint(&router, l.ifindex)) {
+    for l in router
+        .links
+        .values()
+        .filter(|l| is_endpoint(&router, l.ifindex))
+    {
         let path = out.join(format!("{}.pcap", l.name));
         let sink = PcapSink::create(&path).map_err(|e| fail(format!("lwt: {e}")))?;
         sinks.insert(l.ifindex, sink);
@@ -68,11 +72,11 @@ pub fn run(config: &Path, inputs: &[(String, PathBuf)], out: &Path) -> Result<St
             worker.stats.drop(DropReason::FrameTooLarge);
             continue;
         }
-        if let Verdict::Tx(oif) = lwt_core::process(&dp, &mut worker, &mut pkt) {
-            if let Some(sink) = sinks.get_mut(&oif) {
-                sink.write(*ts, pkt.data())
-                    .map_err(|e| fail(format!("lwt: {e}")))?;
-            }
+        if let Verdict::Tx(oif) = lwt_core::process(&dp, &mut worker, &mut pkt)
+            && let Some(sink) = sinks.get_mut(&oif)
+        {
+            sink.write(*ts, pkt.data())
+                .map_err(|e| fail(format!("lwt: {e}")))?;
         }
     }
     let _ = last_ts;

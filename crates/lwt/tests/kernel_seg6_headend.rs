@@ -69,7 +69,10 @@ fn differential(name: &str, lines: &[&str], inputs: &[(&str, Vec<u8>)], masks: &
         .run(&ports(), &all, inputs)
         .unwrap_or_else(|e| panic!("{name}: lwt run failed: {e}"));
     let sent: usize = want.values().map(Vec::len).sum();
-    assert!(sent > 0, "{name}: the kernel sent nothing; the case tests nothing");
+    assert!(
+        sent > 0,
+        "{name}: the kernel sent nothing; the case tests nothing"
+    );
     eprintln!("{name}: {sent} frame(s) compared\n{summary}");
     assert_same_frames(&want, &got, masks);
 }
@@ -205,8 +208,14 @@ fn seg6_source_from_route_device() {
 /// Offsets (in the Ethernet frame) of what the kernel randomises in ICMP it originates.
 fn icmp4_masks() -> Vec<Mask> {
     vec![
-        Mask::new(18..20, "IPv4 identification of an originated ICMP message is random"),
-        Mask::new(24..26, "the IPv4 header checksum covers the random identification"),
+        Mask::new(
+            18..20,
+            "IPv4 identification of an originated ICMP message is random",
+        ),
+        Mask::new(
+            24..26,
+            "the IPv4 header checksum covers the random identification",
+        ),
     ]
 }
 
@@ -244,7 +253,12 @@ fn forwarding_and_errors_v4() {
         // A second route error to the same peer right away: within the burst for both.
         from_in0(&v4_from("10.0.1.3", "198.51.100.2", 64)),
     ];
-    differential("IPv4 forwarding and errors", &lines, &inputs, &icmp4_masks());
+    differential(
+        "IPv4 forwarding and errors",
+        &lines,
+        &inputs,
+        &icmp4_masks(),
+    );
 }
 
 #[test]
@@ -269,7 +283,9 @@ fn forwarding_and_errors_v6() {
         from_in0(&v6_packet("2001:db8:70::1", 64)),
         from_in0(&v6_packet("2001:db8:71::1", 64)),
         from_in0(&v6_packet("2001:db8:72::1", 64)),
-        from_in0(&Ipv6::new(ip6("2001:db8:1::2"), ip6("2001:db8:1::1")).echo_request(7, 1, b"ping")),
+        from_in0(
+            &Ipv6::new(ip6("2001:db8:1::2"), ip6("2001:db8:1::1")).echo_request(7, 1, b"ping"),
+        ),
         from_in0(&v6_packet("2001:db8:2::1", 64)),
     ];
     differential("IPv6 forwarding and errors", &lines, &inputs, &[]);

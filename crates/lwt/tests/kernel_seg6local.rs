@@ -129,7 +129,13 @@ fn end() {
     differential(
         "End, last SID (SL 1 → 0)",
         &[&r],
-        &[frame(&srv6(&[SID, "2001:db8:99::7"], 0, UDP, &udp_to("2001:db8:99::7"), 64))],
+        &[frame(&srv6(
+            &[SID, "2001:db8:99::7"],
+            0,
+            UDP,
+            &udp_to("2001:db8:99::7"),
+            64,
+        ))],
         true,
     );
     differential(
@@ -141,7 +147,13 @@ fn end() {
     differential(
         "End with SL 0",
         &[&r],
-        &[frame(&srv6(&["fc00:2::1", SID], 1, IPV6, &inner6("2001:db8:99::1"), 64))],
+        &[frame(&srv6(
+            &["fc00:2::1", SID],
+            1,
+            IPV6,
+            &inner6("2001:db8:99::1"),
+            64,
+        ))],
         false,
     );
 }
@@ -155,7 +167,13 @@ fn end_hop_limit_one() {
     differential(
         "End, hop limit 1",
         &[&r],
-        &[frame(&srv6(&[SID, "fc00:2::1"], 0, IPV6, &inner6("2001:db8:99::1"), 1))],
+        &[frame(&srv6(
+            &[SID, "fc00:2::1"],
+            0,
+            IPV6,
+            &inner6("2001:db8:99::1"),
+            1,
+        ))],
         true,
     );
 }
@@ -167,7 +185,12 @@ fn end_x_and_end_t() {
     }
     let path = [SID, "fc00:2::1", "fc00:3::1"];
     let input = [frame(&srv6(&path, 0, IPV6, &inner6("2001:db8:99::1"), 64))];
-    differential("End.X global", &[&sid_route("End.X nh6 2001:db8:2::9")], &input, true);
+    differential(
+        "End.X global",
+        &[&sid_route("End.X nh6 2001:db8:2::9")],
+        &input,
+        true,
+    );
     differential(
         "End.X link-local with oif",
         &[&sid_route("End.X nh6 fe80::2 oif out0")],
@@ -203,13 +226,25 @@ fn decap_dx2_dx4_dx6() {
     differential(
         "End.DX6",
         &[&sid_route("End.DX6 nh6 2001:db8:2::9")],
-        &[frame(&srv6(&["fc00:9::1", SID], 1, IPV6, &inner6("2001:db8:99::1"), 64))],
+        &[frame(&srv6(
+            &["fc00:9::1", SID],
+            1,
+            IPV6,
+            &inner6("2001:db8:99::1"),
+            64,
+        ))],
         true,
     );
     differential(
         "End.DX6 with SL > 0",
         &[&sid_route("End.DX6 nh6 2001:db8:2::9")],
-        &[frame(&srv6(&[SID, "fc00:9::1"], 0, IPV6, &inner6("2001:db8:99::1"), 64))],
+        &[frame(&srv6(
+            &[SID, "fc00:9::1"],
+            0,
+            IPV6,
+            &inner6("2001:db8:99::1"),
+            64,
+        ))],
         false,
     );
     differential(
@@ -245,7 +280,13 @@ fn binding_sids() {
     if !root_or_skip() {
         return;
     }
-    let input = [frame(&srv6(&[SID, "fc00:2::1"], 0, IPV6, &inner6("2001:db8:99::1"), 64))];
+    let input = [frame(&srv6(
+        &[SID, "fc00:2::1"],
+        0,
+        IPV6,
+        &inner6("2001:db8:99::1"),
+        64,
+    ))];
     differential(
         "End.B6",
         &[&sid_route("End.B6 srh segs fc00:5::1,fc00:6::1")],
@@ -272,20 +313,36 @@ fn flavors_psp_and_next_csid() {
     differential(
         "PSP at SL 1 pops the SRH",
         &[&psp],
-        &[frame(&srv6(&["fc00:2::1", SID, "2001:db8:99::1"], 1, UDP, &udp_to("2001:db8:99::1"), 64))],
+        &[frame(&srv6(
+            &["fc00:2::1", SID, "2001:db8:99::1"],
+            1,
+            UDP,
+            &udp_to("2001:db8:99::1"),
+            64,
+        ))],
         true,
     );
     differential(
         "PSP at SL 2 is plain End",
         &[&psp],
-        &[frame(&srv6(&[SID, "fc00:2::1", "2001:db8:99::1"], 0, UDP, &udp_to("2001:db8:99::1"), 64))],
+        &[frame(&srv6(
+            &[SID, "fc00:2::1", "2001:db8:99::1"],
+            0,
+            UDP,
+            &udp_to("2001:db8:99::1"),
+            64,
+        ))],
         true,
     );
     let csid = "-6 route add fcbb:0:100::/48 encap seg6local action End flavors next-csid lblen 32 nflen 16 dev in0";
     differential(
         "NEXT-CSID shift",
         &[csid],
-        &[frame(&plain("fcbb:0:100:300:200:d46::", IPV6, &inner6("2001:db8:99::1")))],
+        &[frame(&plain(
+            "fcbb:0:100:300:200:d46::",
+            IPV6,
+            &inner6("2001:db8:99::1"),
+        ))],
         true,
     );
     let mut h = srh(IPV6, 1, &[ip6("fc00:7::1"), ip6("fcbb:0:100::")], &[]);

@@ -53,7 +53,11 @@ pub fn build_srh(segs: &[Ipv6Addr], reserve_first: bool, hmac_key: Option<u32>) 
         s.set_routing_type(srh::ROUTING_TYPE_SRH);
         s.set_segments_left((n - 1) as u8);
         s.set_last_entry((n - 1) as u8);
-        s.set_flags(if hmac_key.is_some() { srh::SRH_FLAG_HMAC } else { 0 });
+        s.set_flags(if hmac_key.is_some() {
+            srh::SRH_FLAG_HMAC
+        } else {
+            0
+        });
         s.set_tag(0);
         for (i, seg) in segs.iter().enumerate() {
             s.set_segment(n - 1 - i, *seg)
@@ -158,11 +162,7 @@ impl Seg6Encap {
         {
             let mut ip = Ipv6Packet::new_unchecked(&mut t[..40]);
             ip.set_version(6);
-            ip.set_next_header(if srh.is_some() {
-                ip_proto::ROUTING
-            } else {
-                0
-            });
+            ip.set_next_header(if srh.is_some() { ip_proto::ROUTING } else { 0 });
             ip.set_src_addr(c.src);
             ip.set_dst_addr(first);
         }
@@ -173,10 +173,10 @@ impl Seg6Encap {
             }
             None => 6,
         };
-        if let (HmacFill::Precomputed, Some(key)) = (&hmac, c.key) {
-            if !fill_hmac(&mut t[40..], &c.src, key) {
-                hmac = HmacFill::MissingKey;
-            }
+        if let (HmacFill::Precomputed, Some(key)) = (&hmac, c.key)
+            && !fill_hmac(&mut t[40..], &c.src, key)
+        {
+            hmac = HmacFill::MissingKey;
         }
         Seg6Encap {
             mode: c.mode,
@@ -191,7 +191,8 @@ impl Seg6Encap {
 
     /// The outer destination (first segment) for encap modes.
     pub fn outer_dst(&self) -> Option<Ipv6Addr> {
-        (self.mode != Mode::Inline).then(|| Ipv6Packet::new_unchecked(&self.template[..40]).dst_addr())
+        (self.mode != Mode::Inline)
+            .then(|| Ipv6Packet::new_unchecked(&self.template[..40]).dst_addr())
     }
 
     /// Applies the encapsulation to a packet whose data starts at its L3 header (or at its
@@ -262,10 +263,10 @@ impl Seg6Encap {
             let last = usize::from(srh.last_entry());
             srh.segment(last).ok_or(DropReason::SrhInvalid)?
         };
-        if let HmacFill::PerPacket(key) = &self.hmac {
-            if !fill_hmac(s, &src, key) {
-                return Err(DropReason::Seg6HmacKeyMissing);
-            }
+        if let HmacFill::PerPacket(key) = &self.hmac
+            && !fill_hmac(s, &src, key)
+        {
+            return Err(DropReason::Seg6HmacKeyMissing);
         }
         let mut ip = Ipv6Packet::new_unchecked(hdr);
         let plen = ip.payload_len() as usize + srh_len;
@@ -334,7 +335,11 @@ mod tests {
         let full = build_srh(&[a("fc00::1"), a("fc00::2"), a("fc00::3")], false, None);
         let r = reduce(full, false).unwrap();
         assert_eq!(r.len(), 8 + 32);
-        assert_eq!(&r[..8], &[0, 4, 4, 2, 1, 0, 0, 0], "SL kept, last_entry reduced");
+        assert_eq!(
+            &r[..8],
+            &[0, 4, 4, 2, 1, 0, 0, 0],
+            "SL kept, last_entry reduced"
+        );
         assert_eq!(&r[8..24], &a("fc00::3").octets());
         assert_eq!(&r[24..40], &a("fc00::2").octets());
         assert!(reduce(build_srh(&[a("fc00::1")], false, None), false).is_none());

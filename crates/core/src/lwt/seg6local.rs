@@ -42,6 +42,7 @@ pub enum Action {
 }
 
 /// One row of the behaviour table.
+#[derive(Debug)]
 pub struct Behaviour {
     pub action: Action,
     pub name: &'static str,
@@ -57,17 +58,83 @@ const NEXT_CSID: u32 = cfg::SEG6_LOCAL_FLV_OP_NEXT_CSID;
 
 /// The behaviour table. End.DT6 takes TABLE or VRFTABLE (exactly one), checked apart.
 pub const BEHAVIOURS: &[Behaviour] = &[
-    Behaviour { action: Action::End, name: "End", required: 0, optional: COUNTERS | FLAVORS, flavors: PSP | NEXT_CSID },
-    Behaviour { action: Action::EndX, name: "End.X", required: NH6, optional: OIF | COUNTERS | FLAVORS, flavors: NEXT_CSID },
-    Behaviour { action: Action::EndT, name: "End.T", required: TABLE, optional: COUNTERS, flavors: 0 },
-    Behaviour { action: Action::EndDX2, name: "End.DX2", required: OIF, optional: COUNTERS, flavors: 0 },
-    Behaviour { action: Action::EndDX6, name: "End.DX6", required: NH6, optional: COUNTERS, flavors: 0 },
-    Behaviour { action: Action::EndDX4, name: "End.DX4", required: NH4, optional: COUNTERS, flavors: 0 },
-    Behaviour { action: Action::EndDT6, name: "End.DT6", required: 0, optional: TABLE | VRFTABLE | COUNTERS, flavors: 0 },
-    Behaviour { action: Action::EndDT4, name: "End.DT4", required: VRFTABLE, optional: COUNTERS, flavors: 0 },
-    Behaviour { action: Action::EndB6, name: "End.B6", required: SRH, optional: COUNTERS, flavors: 0 },
-    Behaviour { action: Action::EndB6Encaps, name: "End.B6.Encaps", required: SRH, optional: COUNTERS, flavors: 0 },
-    Behaviour { action: Action::EndDT46, name: "End.DT46", required: VRFTABLE, optional: COUNTERS, flavors: 0 },
+    Behaviour {
+        action: Action::End,
+        name: "End",
+        required: 0,
+        optional: COUNTERS | FLAVORS,
+        flavors: PSP | NEXT_CSID,
+    },
+    Behaviour {
+        action: Action::EndX,
+        name: "End.X",
+        required: NH6,
+        optional: OIF | COUNTERS | FLAVORS,
+        flavors: NEXT_CSID,
+    },
+    Behaviour {
+        action: Action::EndT,
+        name: "End.T",
+        required: TABLE,
+        optional: COUNTERS,
+        flavors: 0,
+    },
+    Behaviour {
+        action: Action::EndDX2,
+        name: "End.DX2",
+        required: OIF,
+        optional: COUNTERS,
+        flavors: 0,
+    },
+    Behaviour {
+        action: Action::EndDX6,
+        name: "End.DX6",
+        required: NH6,
+        optional: COUNTERS,
+        flavors: 0,
+    },
+    Behaviour {
+        action: Action::EndDX4,
+        name: "End.DX4",
+        required: NH4,
+        optional: COUNTERS,
+        flavors: 0,
+    },
+    Behaviour {
+        action: Action::EndDT6,
+        name: "End.DT6",
+        required: 0,
+        optional: TABLE | VRFTABLE | COUNTERS,
+        flavors: 0,
+    },
+    Behaviour {
+        action: Action::EndDT4,
+        name: "End.DT4",
+        required: VRFTABLE,
+        optional: COUNTERS,
+        flavors: 0,
+    },
+    Behaviour {
+        action: Action::EndB6,
+        name: "End.B6",
+        required: SRH,
+        optional: COUNTERS,
+        flavors: 0,
+    },
+    Behaviour {
+        action: Action::EndB6Encaps,
+        name: "End.B6.Encaps",
+        required: SRH,
+        optional: COUNTERS,
+        flavors: 0,
+    },
+    Behaviour {
+        action: Action::EndDT46,
+        name: "End.DT46",
+        required: VRFTABLE,
+        optional: COUNTERS,
+        flavors: 0,
+    },
 ];
 
 /// Default NEXT-CSID lengths in bits (`SEG6_LOCAL_LCBLOCK_DBITS`, `_LCNODE_FN_DBITS`).
@@ -125,7 +192,7 @@ fn einval(hint: impl Into<String>) -> ApplyError {
 pub fn csid_lengths(f: &cfg::Flavors) -> Result<(u8, u8), ApplyError> {
     let b = f.lblen.unwrap_or(LCBLOCK_DBITS);
     let n = f.nflen.unwrap_or(LCNODE_FN_DBITS);
-    let ok = |x: u8| x > 0 && x <= 120 && x % 8 == 0;
+    let ok = |x: u8| x > 0 && x <= 120 && x.is_multiple_of(8);
     if !ok(b) || !ok(n) || u16::from(b) + u16::from(n) > 128 {
         return Err(ApplyError::new("Invalid Locator Block/Node Function lengths").hint(
             "lblen and nflen are multiples of 8 in (0, 120] with lblen + nflen <= 128 (defaults 32 and 16)",
@@ -149,7 +216,9 @@ pub fn validate(
     vrf: &VrfLookup<'_>,
 ) -> Result<(&'static Behaviour, Option<u32>), ApplyError> {
     if !ipv6_route {
-        return Err(einval("seg6local routes are IPv6 routes: use `-6 route add SID/128 ...`"));
+        return Err(einval(
+            "seg6local routes are IPv6 routes: use `-6 route add SID/128 ...`",
+        ));
     }
     let b = match e.action.as_str() {
         "End.BM" | "End.S" | "End.AS" | "End.AM" => {
@@ -159,8 +228,10 @@ pub fn validate(
             )));
         }
         "End.BPF" => {
-            return Err(ApplyError::new("RTNETLINK answers: Operation not supported")
-                .hint("End.BPF is not supported by lwt (it runs no BPF programs)"));
+            return Err(
+                ApplyError::new("RTNETLINK answers: Operation not supported")
+                    .hint("End.BPF is not supported by lwt (it runs no BPF programs)"),
+            );
         }
         name => behaviour(name).ok_or_else(|| einval(format!("unknown action \"{name}\"")))?,
     };
@@ -174,15 +245,20 @@ pub fn validate(
         )));
     }
     let mut bound = None;
-    if b.optional & FLAVORS != 0 {
-        if let Some(f) = &e.flavors {
-            if f.ops & !b.flavors != 0 {
-                return Err(ApplyError::new("Unsupported Flavor operation(s)")
-                    .hint(format!("{} supports only: {}", b.name, flavor_names(b.flavors))));
-            }
-            if f.ops & NEXT_CSID != 0 {
-                csid_lengths(f)?;
-            }
+    if b.optional & FLAVORS != 0
+        && let Some(f) = &e.flavors
+    {
+        if f.ops & !b.flavors != 0 {
+            return Err(
+                ApplyError::new("Unsupported Flavor operation(s)").hint(format!(
+                    "{} supports only: {}",
+                    b.name,
+                    flavor_names(b.flavors)
+                )),
+            );
+        }
+        if f.ops & NEXT_CSID != 0 {
+            csid_lengths(f)?;
         }
     }
     let vrf_mode = match b.action {
@@ -300,9 +376,18 @@ mod tests {
         let e = validate(&enc("End.X"), true, &NO_VRF).unwrap_err();
         assert!(e.hint.unwrap().contains("missing: nh6"));
         for a in ["End.BM", "End.S", "End.AS", "End.AM"] {
-            assert_eq!(validate(&enc(a), true, &NO_VRF).unwrap_err().message, "RTNETLINK answers: Invalid argument");
+            assert_eq!(
+                validate(&enc(a), true, &NO_VRF).unwrap_err().message,
+                "RTNETLINK answers: Invalid argument"
+            );
         }
-        assert!(validate(&enc("End.BPF"), true, &NO_VRF).unwrap_err().hint.unwrap().contains("not supported"));
+        assert!(
+            validate(&enc("End.BPF"), true, &NO_VRF)
+                .unwrap_err()
+                .hint
+                .unwrap()
+                .contains("not supported")
+        );
         // Unknown attributes are ignored, as the kernel ignores them.
         let mut e = enc("End");
         e.table = Some(5);
@@ -314,13 +399,28 @@ mod tests {
     fn vrf_modes() {
         let mut e = enc("End.DT4");
         e.vrftable = Some(100);
-        let off = VrfLookup { strict_mode: false, vrfs: &[(5, 100)] };
-        assert_eq!(validate(&e, true, &off).unwrap_err().message, "Strict mode for VRF is disabled");
-        assert_eq!(validate(&e, true, &NO_VRF).unwrap_err().message, "Table has no associated VRF device");
-        let on = VrfLookup { strict_mode: true, vrfs: &[(5, 100)] };
+        let off = VrfLookup {
+            strict_mode: false,
+            vrfs: &[(5, 100)],
+        };
+        assert_eq!(
+            validate(&e, true, &off).unwrap_err().message,
+            "Strict mode for VRF is disabled"
+        );
+        assert_eq!(
+            validate(&e, true, &NO_VRF).unwrap_err().message,
+            "Table has no associated VRF device"
+        );
+        let on = VrfLookup {
+            strict_mode: true,
+            vrfs: &[(5, 100)],
+        };
         assert_eq!(validate(&e, true, &on).unwrap().1, Some(5));
         let mut dt6 = enc("End.DT6");
-        assert_eq!(validate(&dt6, true, &on).unwrap_err().message, "table or vrftable must be specified");
+        assert_eq!(
+            validate(&dt6, true, &on).unwrap_err().message,
+            "table or vrftable must be specified"
+        );
         dt6.table = Some(100);
         assert_eq!(validate(&dt6, true, &on).unwrap().1, None);
         dt6.vrftable = Some(100);
@@ -331,9 +431,35 @@ mod tests {
     /// parser or here).
     #[test]
     fn next_csid_lengths() {
-        let ok = [(None, None), (None, Some(16)), (Some(16), None), (Some(16), Some(32)), (Some(32), Some(16)), (Some(48), Some(8)), (Some(8), Some(48))];
-        let bad = [(None, Some(0)), (Some(0), None), (Some(32), Some(0)), (Some(0), Some(32)), (Some(17), None), (None, Some(17)), (Some(120), Some(16)), (Some(16), Some(120)), (Some(0), Some(128)), (Some(128), Some(0)), (Some(130), Some(0)), (Some(0), Some(130)), (Some(0), Some(0))];
-        let f = |b, n| cfg::Flavors { ops: NEXT_CSID, lblen: b, nflen: n };
+        let ok = [
+            (None, None),
+            (None, Some(16)),
+            (Some(16), None),
+            (Some(16), Some(32)),
+            (Some(32), Some(16)),
+            (Some(48), Some(8)),
+            (Some(8), Some(48)),
+        ];
+        let bad = [
+            (None, Some(0)),
+            (Some(0), None),
+            (Some(32), Some(0)),
+            (Some(0), Some(32)),
+            (Some(17), None),
+            (None, Some(17)),
+            (Some(120), Some(16)),
+            (Some(16), Some(120)),
+            (Some(0), Some(128)),
+            (Some(128), Some(0)),
+            (Some(130), Some(0)),
+            (Some(0), Some(130)),
+            (Some(0), Some(0)),
+        ];
+        let f = |b, n| cfg::Flavors {
+            ops: NEXT_CSID,
+            lblen: b,
+            nflen: n,
+        };
         for (b, n) in ok {
             assert!(csid_lengths(&f(b, n)).is_ok(), "{b:?} {n:?}");
         }
@@ -342,7 +468,14 @@ mod tests {
         }
         let mut e = enc("End.X");
         e.nh6 = Some(Ipv6Addr::UNSPECIFIED);
-        e.flavors = Some(cfg::Flavors { ops: PSP, lblen: None, nflen: None });
-        assert_eq!(validate(&e, true, &NO_VRF).unwrap_err().message, "Unsupported Flavor operation(s)");
+        e.flavors = Some(cfg::Flavors {
+            ops: PSP,
+            lblen: None,
+            nflen: None,
+        });
+        assert_eq!(
+            validate(&e, true, &NO_VRF).unwrap_err().message,
+            "Unsupported Flavor operation(s)"
+        );
     }
 }

@@ -4,10 +4,10 @@
 use std::net::IpAddr;
 
 use lwt_wire::arp::{self, ArpPacket};
-use lwt_wire::{ethertype, EthernetAddress};
+use lwt_wire::{EthernetAddress, ethertype};
 
 use super::lookup::{self, Flow, Res};
-use super::{output, Cx, Verdict};
+use super::{Cx, Verdict, output};
 use crate::dataplane::RouteKind;
 use crate::drop_reason::DropReason;
 use crate::packet::PacketBuf;
@@ -23,7 +23,12 @@ pub(crate) fn rcv(cx: &mut Cx<'_>, pkt: &mut PacketBuf) -> Verdict {
     if a.hardware_type() != arp::HTYPE_ETHERNET || a.protocol_type() != ethertype::IPV4 {
         return Verdict::Drop(DropReason::ArpMalformed);
     }
-    let (op, sha, sip, tip) = (a.operation(), a.sender_hw_addr(), a.sender_ip(), a.target_ip());
+    let (op, sha, sip, tip) = (
+        a.operation(),
+        a.sender_hw_addr(),
+        a.sender_ip(),
+        a.target_ip(),
+    );
     if !sip.is_unspecified() {
         cx.w.learn(cx.dp, iif, IpAddr::V4(sip), sha.0);
     }

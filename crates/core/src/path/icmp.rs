@@ -4,10 +4,10 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use lwt_wire::checksum;
-use lwt_wire::{icmpv4, icmpv6, ip_proto, Ipv4Packet, Ipv6Packet};
+use lwt_wire::{Ipv4Packet, Ipv6Packet, icmpv4, icmpv6, ip_proto};
 
 use super::lookup::{self, Flow, Res};
-use super::{ip4, ip6, output, Cx, Verdict};
+use super::{Cx, Verdict, ip4, ip6, output};
 use crate::drop_reason::DropReason;
 use crate::packet::PacketBuf;
 
@@ -88,11 +88,19 @@ impl RateLimiter {
 }
 
 fn is_local4(cx: &Cx<'_>, a: Ipv4Addr) -> bool {
-    cx.dp.links.iter().flatten().any(|l| l.v4.iter().any(|(x, _)| *x == a))
+    cx.dp
+        .links
+        .iter()
+        .flatten()
+        .any(|l| l.v4.iter().any(|(x, _)| *x == a))
 }
 
 fn is_local6(cx: &Cx<'_>, a: Ipv6Addr) -> bool {
-    cx.dp.links.iter().flatten().any(|l| l.v6.iter().any(|(x, _)| *x == a))
+    cx.dp
+        .links
+        .iter()
+        .flatten()
+        .any(|l| l.v6.iter().any(|(x, _)| *x == a))
 }
 
 /// `icmp_send`: an ICMP error about the IPv4 packet in `pkt` (data at its IP header).
@@ -133,10 +141,10 @@ pub(crate) fn error4(
     }
     let peer = u128::from(u32::from(src));
     let allowed = match limit {
-        Limit::Icmp => cx
-            .w
-            .icmp_limit
-            .allow(peer, cx.w.now_ms, cx.dp.sysctl.icmp_ratelimit_ms),
+        Limit::Icmp => {
+            cx.w.icmp_limit
+                .allow(peer, cx.w.now_ms, cx.dp.sysctl.icmp_ratelimit_ms)
+        }
         Limit::RouteError => cx.w.icmp_limit.allow_route_error(peer, cx.w.now_ms),
     };
     if !allowed {
@@ -232,17 +240,22 @@ pub(crate) fn error6(
     };
     let about_error = matches!(upper, Ok((ip_proto::ICMPV6, off))
         if pkt.data().get(off).is_some_and(|t| *t < 128));
-    let mcast_ok = typ == icmpv6::TYPE_PKT_TOO_BIG || (typ == icmpv6::TYPE_PARAM_PROBLEM && code == 2);
-    if src.is_unspecified() || src.is_multicast() || about_error || (dst.is_multicast() && !mcast_ok)
+    let mcast_ok =
+        typ == icmpv6::TYPE_PKT_TOO_BIG || (typ == icmpv6::TYPE_PARAM_PROBLEM && code == 2);
+    if src.is_unspecified()
+        || src.is_multicast()
+        || about_error
+        || (dst.is_multicast() && !mcast_ok)
     {
         return Verdict::Drop(reason);
     }
     let limited = typ != icmpv6::TYPE_PKT_TOO_BIG;
     if limited
-        && !cx
-            .w
-            .icmp_limit
-            .allow(u128::from(src), cx.w.now_ms, cx.dp.sysctl.icmp6_ratelimit_ms)
+        && !cx.w.icmp_limit.allow(
+            u128::from(src),
+            cx.w.now_ms,
+            cx.dp.sysctl.icmp6_ratelimit_ms,
+        )
     {
         cx.w.stats.drop(reason);
         return Verdict::Drop(DropReason::IcmpRateLimited);
@@ -337,7 +350,12 @@ pub(crate) fn echo_reply4(cx: &mut Cx<'_>, pkt: &mut PacketBuf, hlen: usize) -> 
 pub(crate) fn echo_reply6(cx: &mut Cx<'_>, pkt: &mut PacketBuf, off: usize) -> Verdict {
     let (src, dst, tc, label) = {
         let ip = Ipv6Packet::new_unchecked(pkt.data());
-        (ip.src_addr(), ip.dst_addr(), ip.traffic_class(), ip.flow_label())
+        (
+            ip.src_addr(),
+            ip.dst_addr(),
+            ip.traffic_class(),
+            ip.flow_label(),
+        )
     };
     let iif = pkt.meta.iif;
     let hop_limit = cx.dp.link(iif).map_or(64, |l| l.hop_limit);

@@ -3,11 +3,11 @@
 use std::net::{IpAddr, Ipv4Addr};
 
 use lwt_wire::icmpv4;
-use lwt_wire::{ip_proto, Ipv4Packet};
+use lwt_wire::{Ipv4Packet, ip_proto};
 
-use super::lookup::{self, Flow, Res};
 use super::icmp::Limit;
-use super::{icmp, output, Cx, Verdict};
+use super::lookup::{self, Flow, Res};
+use super::{Cx, Verdict, icmp, output};
 use crate::dataplane::{LinkDpKind, NextHopDp, RouteDp, RouteKind};
 use crate::drop_reason::DropReason;
 use crate::packet::PacketBuf;
@@ -76,7 +76,13 @@ pub(crate) fn route_input_key(
 
 /// `ip_error`: an input route error answered with a destination unreachable.
 fn unreachable(cx: &mut Cx<'_>, pkt: &mut PacketBuf, code: u8, r: DropReason) -> Verdict {
-    icmp::error4(cx, pkt, (icmpv4::TYPE_DEST_UNREACH, code, 0), Limit::RouteError, r)
+    icmp::error4(
+        cx,
+        pkt,
+        (icmpv4::TYPE_DEST_UNREACH, code, 0),
+        Limit::RouteError,
+        r,
+    )
 }
 
 fn dispatch(cx: &mut Cx<'_>, pkt: &mut PacketBuf, route: &RouteDp, hash: u32) -> Verdict {
@@ -142,20 +148,21 @@ fn out_nexthop(
     dst: Ipv4Addr,
     depth: u8,
 ) -> Verdict {
-    if let Some(link) = cx.dp.link(nh.oif) {
-        if link.kind == LinkDpKind::Vrf && depth < 8 {
-            let Some(table) = link.l3_table else {
-                return Verdict::Drop(DropReason::NoRoute);
-            };
-            return match lookup::lookup_table(cx.dp, table, IpAddr::V4(dst)) {
-                Some(r) if r.kind == RouteKind::Unicast => match lookup::select_nexthop(r, 0) {
-                    Some(nh2) if nh2.oif != nh.oif => out_nexthop(cx, pkt, nh2, dst, depth + 1),
-                    _ => Verdict::Drop(DropReason::NoRoute),
-                },
-                Some(r) if r.kind == RouteKind::Local => Verdict::Consumed,
+    if let Some(link) = cx.dp.link(nh.oif)
+        && link.kind == LinkDpKind::Vrf
+        && depth < 8
+    {
+        let Some(table) = link.l3_table else {
+            return Verdict::Drop(DropReason::NoRoute);
+        };
+        return match lookup::lookup_table(cx.dp, table, IpAddr::V4(dst)) {
+            Some(r) if r.kind == RouteKind::Unicast => match lookup::select_nexthop(r, 0) {
+                Some(nh2) if nh2.oif != nh.oif => out_nexthop(cx, pkt, nh2, dst, depth + 1),
                 _ => Verdict::Drop(DropReason::NoRoute),
-            };
-        }
+            },
+            Some(r) if r.kind == RouteKind::Local => Verdict::Consumed,
+            _ => Verdict::Drop(DropReason::NoRoute),
+        };
     }
     let via = nh.gateway.unwrap_or(IpAddr::V4(dst));
     output::xmit(cx, pkt, nh.oif, via)
@@ -200,10 +207,10 @@ pub(crate) fn output_local(cx: &mut Cx<'_>, pkt: &mut PacketBuf, l3_iif: u32) ->
         ip.set_src_addr(s);
         ip.fill_checksum();
     }
-    if let Some(lwt) = &nh.lwt {
-        if lwt.has_output() {
-            return super::seg6::output(cx, pkt, lwt, hash, l3_iif);
-        }
+    if let Some(lwt) = &nh.lwt
+        && lwt.has_output()
+    {
+        return super::seg6::output(cx, pkt, lwt, hash, l3_iif);
     }
     cx.w.stats.generated += 1;
     out_nexthop(cx, pkt, nh, dst, 0)

@@ -3,10 +3,10 @@
 use std::net::{IpAddr, Ipv6Addr};
 
 use lwt_wire::icmpv6::{self, Icmpv6Packet};
-use lwt_wire::{ip_proto, Ipv6Packet};
+use lwt_wire::{Ipv6Packet, ip_proto};
 
 use super::lookup::{self, Flow, Res};
-use super::{icmp, output, Cx, Verdict};
+use super::{Cx, Verdict, icmp, output};
 use crate::dataplane::{LinkDpKind, NextHopDp, RouteDp, RouteKind};
 use crate::drop_reason::DropReason;
 use crate::packet::PacketBuf;
@@ -65,7 +65,12 @@ pub(crate) fn route_input_opts(
 ) -> Verdict {
     let (src, dst, nh, flowlabel) = {
         let ip = Ipv6Packet::new_unchecked(pkt.data());
-        (ip.src_addr(), ip.dst_addr(), ip.next_header(), ip.flow_label())
+        (
+            ip.src_addr(),
+            ip.dst_addr(),
+            ip.next_header(),
+            ip.flow_label(),
+        )
     };
     let flow = ingress_flow(cx, pkt.meta.iif, src, dst, pkt.meta.mark);
     match lookup::lookup(cx.dp, &flow) {
@@ -77,15 +82,30 @@ pub(crate) fn route_input_opts(
             dispatch(cx, pkt, route, hash, src_mac)
         }
         Res::RuleBlackhole => Verdict::Drop(DropReason::RuleBlackhole),
-        Res::RuleUnreachable => {
-            icmp::error6(cx, pkt, icmpv6::TYPE_DEST_UNREACH, 0, 0, DropReason::RuleUnreachable)
-        }
-        Res::RuleProhibit => {
-            icmp::error6(cx, pkt, icmpv6::TYPE_DEST_UNREACH, 1, 0, DropReason::RuleProhibit)
-        }
-        Res::NoRoute => {
-            icmp::error6(cx, pkt, icmpv6::TYPE_DEST_UNREACH, 0, 0, DropReason::NoRoute)
-        }
+        Res::RuleUnreachable => icmp::error6(
+            cx,
+            pkt,
+            icmpv6::TYPE_DEST_UNREACH,
+            0,
+            0,
+            DropReason::RuleUnreachable,
+        ),
+        Res::RuleProhibit => icmp::error6(
+            cx,
+            pkt,
+            icmpv6::TYPE_DEST_UNREACH,
+            1,
+            0,
+            DropReason::RuleProhibit,
+        ),
+        Res::NoRoute => icmp::error6(
+            cx,
+            pkt,
+            icmpv6::TYPE_DEST_UNREACH,
+            0,
+            0,
+            DropReason::NoRoute,
+        ),
     }
 }
 
@@ -99,12 +119,22 @@ pub(crate) fn dispatch(
     match route.kind {
         RouteKind::Local => local(cx, pkt, src_mac),
         RouteKind::Blackhole => Verdict::Drop(DropReason::RouteBlackhole),
-        RouteKind::Unreachable | RouteKind::Throw => {
-            icmp::error6(cx, pkt, icmpv6::TYPE_DEST_UNREACH, 0, 0, DropReason::RouteUnreachable)
-        }
-        RouteKind::Prohibit => {
-            icmp::error6(cx, pkt, icmpv6::TYPE_DEST_UNREACH, 1, 0, DropReason::RouteProhibit)
-        }
+        RouteKind::Unreachable | RouteKind::Throw => icmp::error6(
+            cx,
+            pkt,
+            icmpv6::TYPE_DEST_UNREACH,
+            0,
+            0,
+            DropReason::RouteUnreachable,
+        ),
+        RouteKind::Prohibit => icmp::error6(
+            cx,
+            pkt,
+            icmpv6::TYPE_DEST_UNREACH,
+            1,
+            0,
+            DropReason::RouteProhibit,
+        ),
         RouteKind::Unicast => {
             let Some(nh) = lookup::select_nexthop(route, hash) else {
                 return Verdict::Drop(DropReason::NoRoute);
@@ -128,10 +158,24 @@ pub(crate) fn forward(cx: &mut Cx<'_>, pkt: &mut PacketBuf, nh: &NextHopDp) -> V
     };
     if src.is_unicast_link_local() {
         // A link-local source cannot leave its link (ICMPv6 "beyond scope").
-        return icmp::error6(cx, pkt, icmpv6::TYPE_DEST_UNREACH, 2, 0, DropReason::MartianSource);
+        return icmp::error6(
+            cx,
+            pkt,
+            icmpv6::TYPE_DEST_UNREACH,
+            2,
+            0,
+            DropReason::MartianSource,
+        );
     }
     if hl <= 1 {
-        return icmp::error6(cx, pkt, icmpv6::TYPE_TIME_EXCEEDED, 0, 0, DropReason::HopLimitExpired);
+        return icmp::error6(
+            cx,
+            pkt,
+            icmpv6::TYPE_TIME_EXCEEDED,
+            0,
+            0,
+            DropReason::HopLimitExpired,
+        );
     }
     let mtu = cx.dp.link(nh.oif).map_or(1500, |l| l.mtu) as usize;
     if pkt.len() > mtu {
@@ -157,22 +201,21 @@ fn out_nexthop(
     dst: Ipv6Addr,
     depth: u8,
 ) -> Verdict {
-    if let Some(link) = cx.dp.link(nh.oif) {
-        if link.kind == LinkDpKind::Vrf && depth < 8 {
-            let Some(table) = link.l3_table else {
-                return Verdict::Drop(DropReason::NoRoute);
-            };
-            return match lookup::lookup_table(cx.dp, table, IpAddr::V6(dst)) {
-                Some(r) if r.kind == RouteKind::Unicast => {
-                    match lookup::select_nexthop(r, 0) {
-                        Some(nh2) if nh2.oif != nh.oif => out_nexthop(cx, pkt, nh2, dst, depth + 1),
-                        _ => Verdict::Drop(DropReason::NoRoute),
-                    }
-                }
-                Some(r) if r.kind == RouteKind::Local => Verdict::Consumed,
+    if let Some(link) = cx.dp.link(nh.oif)
+        && link.kind == LinkDpKind::Vrf
+        && depth < 8
+    {
+        let Some(table) = link.l3_table else {
+            return Verdict::Drop(DropReason::NoRoute);
+        };
+        return match lookup::lookup_table(cx.dp, table, IpAddr::V6(dst)) {
+            Some(r) if r.kind == RouteKind::Unicast => match lookup::select_nexthop(r, 0) {
+                Some(nh2) if nh2.oif != nh.oif => out_nexthop(cx, pkt, nh2, dst, depth + 1),
                 _ => Verdict::Drop(DropReason::NoRoute),
-            };
-        }
+            },
+            Some(r) if r.kind == RouteKind::Local => Verdict::Consumed,
+            _ => Verdict::Drop(DropReason::NoRoute),
+        };
     }
     let via = nh.gateway.unwrap_or(IpAddr::V6(dst));
     output::xmit(cx, pkt, nh.oif, via)
@@ -211,10 +254,10 @@ pub(crate) fn output_local(cx: &mut Cx<'_>, pkt: &mut PacketBuf, l3_iif: u32) ->
     let Some(nh) = lookup::select_nexthop(route, hash) else {
         return Verdict::Drop(DropReason::NoRoute);
     };
-    if let Some(lwt) = &nh.lwt {
-        if lwt.has_output() {
-            return super::seg6::output(cx, pkt, lwt, hash, l3_iif);
-        }
+    if let Some(lwt) = &nh.lwt
+        && lwt.has_output()
+    {
+        return super::seg6::output(cx, pkt, lwt, hash, l3_iif);
     }
     cx.w.stats.generated += 1;
     out_nexthop(cx, pkt, nh, dst, 0)
@@ -259,7 +302,14 @@ fn local(cx: &mut Cx<'_>, pkt: &mut PacketBuf, src_mac: Option<[u8; 6]>) -> Verd
         ip_proto::NONE => Verdict::Consumed,
         _ => {
             // Unrecognised next header: parameter problem pointing at the next-header field.
-            icmp::error6(cx, pkt, icmpv6::TYPE_PARAM_PROBLEM, 1, 6, DropReason::UnknownProtocol)
+            icmp::error6(
+                cx,
+                pkt,
+                icmpv6::TYPE_PARAM_PROBLEM,
+                1,
+                6,
+                DropReason::UnknownProtocol,
+            )
         }
     }
 }

@@ -31,11 +31,19 @@ pub(crate) enum Res<'a> {
 fn in_prefix(p: &(IpAddr, u8), a: &IpAddr) -> bool {
     match (p.0, a) {
         (IpAddr::V4(n), IpAddr::V4(a)) => {
-            let m = if p.1 == 0 { 0 } else { u32::MAX << (32 - u32::from(p.1)) };
+            let m = if p.1 == 0 {
+                0
+            } else {
+                u32::MAX << (32 - u32::from(p.1))
+            };
             (u32::from(n) ^ u32::from(*a)) & m == 0
         }
         (IpAddr::V6(n), IpAddr::V6(a)) => {
-            let m = if p.1 == 0 { 0 } else { u128::MAX << (128 - u32::from(p.1)) };
+            let m = if p.1 == 0 {
+                0
+            } else {
+                u128::MAX << (128 - u32::from(p.1))
+            };
             (u128::from(n) ^ u128::from(*a)) & m == 0
         }
         _ => false,
@@ -85,7 +93,7 @@ pub(crate) fn lookup<'a>(dp: &'a Dataplane, f: &Flow) -> Res<'a> {
 }
 
 /// Looks up directly in one table (End.T, End.DT6 legacy mode, VRF device output).
-pub(crate) fn lookup_table<'a>(dp: &'a Dataplane, table: u32, dst: IpAddr) -> Option<&'a RouteDp> {
+pub(crate) fn lookup_table(dp: &Dataplane, table: u32, dst: IpAddr) -> Option<&RouteDp> {
     let t = dp.table(table)?;
     match dst {
         IpAddr::V4(a) => t.lookup4(a),

@@ -20,7 +20,7 @@ mod seg6local;
 use std::collections::HashMap;
 use std::net::IpAddr;
 
-use lwt_wire::{ethertype, EthernetFrame};
+use lwt_wire::{EthernetFrame, ethertype};
 
 use crate::dataplane::{Dataplane, Mac};
 use crate::drop_reason::DropReason;

@@ -4,7 +4,7 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use lwt_wire::icmpv6::Icmpv6Packet;
-use lwt_wire::{ethertype, ip_proto, EthernetAddress, EthernetFrame, Ipv4Packet, Ipv6Packet};
+use lwt_wire::{EthernetAddress, EthernetFrame, Ipv4Packet, Ipv6Packet, ethertype, ip_proto};
 
 use super::{Cx, Verdict};
 use crate::dataplane::{LinkDp, LinkDpKind};
@@ -70,7 +70,9 @@ fn solicit(cx: &mut Cx<'_>, pkt: &mut PacketBuf, link: &LinkDp, via: IpAddr) -> 
     match via {
         IpAddr::V4(target) => {
             // arp_solicit: the packet's source if it is ours, else an address of the link.
-            let psrc = Ipv4Packet::new_checked(pkt.data()).ok().map(|p| p.src_addr());
+            let psrc = Ipv4Packet::new_checked(pkt.data())
+                .ok()
+                .map(|p| p.src_addr());
             let src = psrc
                 .filter(|s| link.v4.iter().any(|(a, _)| a == s))
                 .or_else(|| src4_on(link, target))
@@ -92,22 +94,31 @@ fn solicit(cx: &mut Cx<'_>, pkt: &mut PacketBuf, link: &LinkDp, via: IpAddr) -> 
             Verdict::Tx(link.ifindex)
         }
         IpAddr::V6(target) => {
-            let psrc = Ipv6Packet::new_checked(pkt.data()).ok().map(|p| p.src_addr());
+            let psrc = Ipv6Packet::new_checked(pkt.data())
+                .ok()
+                .map(|p| p.src_addr());
             let src = psrc
                 .filter(|s| link.v6.iter().any(|(a, _)| a == s))
                 .or_else(|| src6_on(link, true))
                 .unwrap_or(Ipv6Addr::UNSPECIFIED);
             let dst = solicited_node(target);
-            write_ndp(pkt, link.mac, EthernetAddress::from_ipv6_multicast(&dst).0, src, dst, |mut icmp| {
-                icmp.set_msg_type(lwt_wire::icmpv6::TYPE_NEIGHBOR_SOLICIT);
-                icmp.set_msg_code(0);
-                let b = icmp.into_inner();
-                b[4..8].fill(0);
-                b[8..24].copy_from_slice(&target.octets());
-                b[24] = 1; // source link-layer address option
-                b[25] = 1;
-                b[26..32].copy_from_slice(&link.mac);
-            });
+            write_ndp(
+                pkt,
+                link.mac,
+                EthernetAddress::from_ipv6_multicast(&dst).0,
+                src,
+                dst,
+                |mut icmp| {
+                    icmp.set_msg_type(lwt_wire::icmpv6::TYPE_NEIGHBOR_SOLICIT);
+                    icmp.set_msg_code(0);
+                    let b = icmp.into_inner();
+                    b[4..8].fill(0);
+                    b[8..24].copy_from_slice(&target.octets());
+                    b[24] = 1; // source link-layer address option
+                    b[25] = 1;
+                    b[26..32].copy_from_slice(&link.mac);
+                },
+            );
             Verdict::Tx(link.ifindex)
         }
     }
@@ -166,7 +177,11 @@ pub(crate) fn src4_on(link: &LinkDp, dst: Ipv4Addr) -> Option<Ipv4Addr> {
     link.v4
         .iter()
         .find(|(a, l)| {
-            let m = if *l == 0 { 0 } else { u32::MAX << (32 - u32::from(*l)) };
+            let m = if *l == 0 {
+                0
+            } else {
+                u32::MAX << (32 - u32::from(*l))
+            };
             (u32::from(*a) ^ u32::from(dst)) & m == 0
         })
         .or(link.v4.first())
@@ -180,5 +195,10 @@ pub(crate) fn src6_on(link: &LinkDp, link_scope: bool) -> Option<Ipv6Addr> {
         .v6
         .iter()
         .find(|(a, _)| !a.is_unicast_link_local() && !a.is_loopback());
-    if link_scope { ll.or(global) } else { global.or(ll) }.map(|(a, _)| *a)
+    if link_scope {
+        ll.or(global)
+    } else {
+        global.or(ll)
+    }
+    .map(|(a, _)| *a)
 }

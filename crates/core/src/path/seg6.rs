@@ -3,10 +3,10 @@
 
 use lwt_wire::{ethertype, ip_proto};
 
-use super::{ip6, Cx, Verdict};
+use super::{Cx, Verdict, ip6};
 use crate::drop_reason::DropReason;
-use crate::lwt::seg6::Mode;
 use crate::lwt::Lwt;
+use crate::lwt::seg6::Mode;
 use crate::packet::PacketBuf;
 
 /// The kernel's per-CPU device-xmit recursion limit guards nested LWT hooks.

@@ -1,6 +1,6 @@
 //! Decapsulation behaviours: End.DX2, End.DX4, End.DX6, End.DT4, End.DT6, End.DT46.
 
-use lwt_wire::{ip_proto, Ipv4Packet, Ipv6Packet, SrhPacket};
+use lwt_wire::{Ipv4Packet, Ipv6Packet, SrhPacket, ip_proto};
 
 use super::{Next, Step, hmac_check};
 use crate::dataplane::LinkDpKind;
@@ -15,13 +15,13 @@ fn decap(cx: &Cx<'_>, pkt: &mut PacketBuf, proto: u8) -> Result<(), DropReason> 
     let ip = Ipv6Packet::new_unchecked(pkt.data());
     if let Some(off) = ip.find_routing_header() {
         let rest = &pkt.data()[off..];
-        if let Ok(srh) = SrhPacket::new_checked(rest) {
-            if srh.validate(srh.header_len(), true) {
-                if srh.segments_left() > 0 {
-                    return Err(DropReason::SlNotZero);
-                }
-                hmac_check(cx, pkt, off)?;
+        if let Ok(srh) = SrhPacket::new_checked(rest)
+            && srh.validate(srh.header_len(), true)
+        {
+            if srh.segments_left() > 0 {
+                return Err(DropReason::SlNotZero);
             }
+            hmac_check(cx, pkt, off)?;
         }
     }
     match Ipv6Packet::new_unchecked(pkt.data()).upper_layer() {

@@ -1,7 +1,7 @@
 //! End, End.X and End.T, with the PSP and NEXT-CSID flavors (RFC 8986, RFC 9800).
 
 use lwt_wire::srh::SrhPacket;
-use lwt_wire::{ip_proto, Ipv6Packet};
+use lwt_wire::{Ipv6Packet, ip_proto};
 
 use super::{Next, Step, advance, hmac_check, srh_with_sl, valid_srh};
 use crate::drop_reason::DropReason;
@@ -27,10 +27,10 @@ pub(crate) fn end(cx: &mut Cx<'_>, pkt: &mut PacketBuf, sl: &Seg6Local) -> Step 
 pub(crate) fn end_x(cx: &mut Cx<'_>, pkt: &mut PacketBuf, sl: &Seg6Local) -> Step {
     let nh = sl.nh6.unwrap_or(std::net::Ipv6Addr::UNSPECIFIED);
     let next = Next::Nexthop6 { nh, oif: sl.oif };
-    if let Some((b, f)) = sl.csid {
-        if csid_shift(pkt, b, f) {
-            return Ok(next);
-        }
+    if let Some((b, f)) = sl.csid
+        && csid_shift(pkt, b, f)
+    {
+        return Ok(next);
     }
     let off = srh_with_sl(cx, pkt)?;
     advance(pkt, off)?;

@@ -10,11 +10,11 @@ mod end;
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use lwt_wire::srh::{self, SrhPacket};
 use lwt_wire::Ipv6Packet;
+use lwt_wire::srh::{self, SrhPacket};
 
 use super::lookup::{self, Flow, Res};
-use super::{icmp, ip4, ip6, Cx, Verdict};
+use super::{Cx, Verdict, icmp, ip4, ip6};
 use crate::dataplane::{LinkDpKind, NextHopDp, RouteKind};
 use crate::drop_reason::DropReason;
 use crate::lwt::hmac;
@@ -104,7 +104,11 @@ fn perform(cx: &mut Cx<'_>, pkt: &mut PacketBuf, next: Next, hash: u32) -> Verdi
         }
         Next::Route4 { key } => ip4::route_input_key(cx, pkt, key),
         Next::Vrf { ifindex, v6 } => {
-            if cx.dp.link(ifindex).is_none_or(|l| l.kind != LinkDpKind::Vrf) {
+            if cx
+                .dp
+                .link(ifindex)
+                .is_none_or(|l| l.kind != LinkDpKind::Vrf)
+            {
                 return Verdict::Drop(DropReason::VrfGone);
             }
             // vrf_l3_rcv: the VRF device becomes the ingress device.
@@ -121,16 +125,16 @@ fn perform(cx: &mut Cx<'_>, pkt: &mut PacketBuf, next: Next, hash: u32) -> Verdi
 
 /// `seg6_lookup_any_nexthop` with an explicit next hop, then `ip6_forward`.
 fn toward6(cx: &mut Cx<'_>, pkt: &mut PacketBuf, nh: Ipv6Addr, oif: Option<u32>) -> Verdict {
-    if let Some(oif) = oif {
-        if nh.is_unicast_link_local() || nh.is_unspecified() {
-            let hop = NextHopDp {
-                gateway: Some(IpAddr::V6(nh)),
-                oif,
-                weight: 1,
-                lwt: None,
-            };
-            return ip6::forward(cx, pkt, &hop);
-        }
+    if let Some(oif) = oif
+        && (nh.is_unicast_link_local() || nh.is_unspecified())
+    {
+        let hop = NextHopDp {
+            gateway: Some(IpAddr::V6(nh)),
+            oif,
+            weight: 1,
+            lwt: None,
+        };
+        return ip6::forward(cx, pkt, &hop);
     }
     let (iif, mark) = (pkt.meta.iif, pkt.meta.mark);
     let link = cx.dp.link(iif);
