@@ -48,6 +48,8 @@ pub struct Stats {
     pub forwarded: u64,
     pub local: u64,
     pub generated: u64,
+    /// Packets parked while their next hop was resolved.
+    pub queued: u64,
 }
 
 impl Stats {
@@ -132,5 +134,6 @@ impl Stats {
         self.forwarded += other.forwarded;
         self.local += other.local;
         self.generated += other.generated;
+        self.queued += other.queued;
     }
 }

@@ -60,10 +60,10 @@ const SKIP_MASK: u32 = 0x3F;
 const KIND_SHIFT: u32 = 30;
 const POPCOUNT: u32 = 0;
 const DIRECT: u32 = 1;
-/// A popcount node without children and with at most two leaf values, both held in
-/// the node (`vector` = A | B << 32, `leafvec` marks the B slots; A is the skip
-/// fallback): the last step of most lookups in sparse regions reads no slot.
-const INLINE: u32 = 2;
+/// A subtree holding a single prefix, checked in one step: `skip` and `leafvec` hold
+/// the next 128 key bits it needs, `meta` how many, `vector` = outside | inside << 32.
+/// Ends most lookups in sparse regions without reading a slot, however long the tail.
+const SINGLE: u32 = 2;
 
 /// A key type: an unsigned integer read from its most significant bit.
 pub(crate) trait Key: Copy + Ord + fmt::Debug + Send + Sync + 'static {
@@ -71,6 +71,8 @@ pub(crate) trait Key: Copy + Ord + fmt::Debug + Send + Sync + 'static {
     /// The 64 key bits from bit `pos` on (bit 0 = most significant), left-aligned; bits
     /// past the end of the key read as zero. Requires `pos < BITS`.
     fn window(self, pos: u32) -> u64;
+    /// The same with 128 bits.
+    fn window128(self, pos: u32) -> u128;
     /// The key with bits `len..` cleared.
     fn truncate(self, len: u32) -> Self;
     /// Number of leading bits `self` and `other` have in common.
@@ -82,6 +84,10 @@ impl Key for u32 {
     #[inline(always)]
     fn window(self, pos: u32) -> u64 {
         (u64::from(self) << 32) << pos
+    }
+    #[inline(always)]
+    fn window128(self, pos: u32) -> u128 {
+        (u128::from(self) << 96) << pos
     }
     fn truncate(self, len: u32) -> Self {
         self & u32::MAX.checked_shl(32 - len).unwrap_or(0)
@@ -96,6 +102,10 @@ impl Key for u128 {
     #[inline(always)]
     fn window(self, pos: u32) -> u64 {
         ((self << pos) >> 64) as u64
+    }
+    #[inline(always)]
+    fn window128(self, pos: u32) -> u128 {
+        self << pos
     }
     fn truncate(self, len: u32) -> Self {
         self & u128::MAX.checked_shl(128 - len).unwrap_or(0)
@@ -152,7 +162,7 @@ enum Next {
     Node(usize),
     /// A slot, `slots[i]`: a leaf value, or (below a direct node) a node reference.
     Slot(usize),
-    /// The answer (an inline node's leaf).
+    /// The answer (from a single-prefix node).
     Leaf(u32),
 }
 
@@ -190,7 +200,7 @@ impl<K: Key> fmt::Debug for Poptrie<K> {
             .field("prefixes", &self.len)
             .field("nodes", &self.nodes.len())
             .field("direct_nodes", &kind(DIRECT))
-            .field("inline_nodes", &kind(INLINE))
+            .field("single_nodes", &kind(SINGLE))
             .field("slots", &self.slots.len())
             .field("memory_bytes", &self.memory_bytes())
             .finish()
@@ -262,10 +272,7 @@ impl<K: Key> Poptrie<K> {
         let kind = n.meta >> KIND_SHIFT;
         if (w ^ n.skip) & top_mask(s) != 0 {
             // Off the compressed path: only the inherited value can match.
-            return match kind {
-                INLINE => Next::Leaf(n.vector as u32),
-                _ => Next::Slot(n.base0 as usize - 1),
-            };
+            return Next::Slot(n.base0 as usize - 1);
         }
         let w = w << s;
         let field = n.meta & FIELD_MASK;
@@ -286,8 +293,9 @@ impl<K: Key> Poptrie<K> {
                 Next::Slot(n.base0 as usize + top(w, field))
             }
             _ => {
-                let b = (n.leafvec >> top(w, STRIDE)) & 1;
-                Next::Leaf((n.vector >> (32 * b)) as u32)
+                let want = u128::from(n.skip) << 64 | u128::from(n.leafvec);
+                let inside = (key.window128(*pos) ^ want) >> (128 - field) == 0;
+                Next::Leaf((n.vector >> (32 * u32::from(inside))) as u32)
             }
         }
     }
@@ -350,96 +358,63 @@ impl<K: Key> Poptrie<K> {
         self.batch(keys, out);
     }
 
-    /// Overlaps the memory accesses of several lookups: each of `LANES` lanes advances
-    /// its lookup by one node or slot per round and prefetches the next, so the cache
-    /// misses of different lanes are in flight together ("asynchronous memory access
-    /// chaining"); a finished lane takes the next key. Juggling lanes costs branch
-    /// mispredictions, so tables that fit in cache take the plain loop.
+    /// Overlaps the cache misses of a group of lookups ("group prefetching"): each
+    /// round advances every unfinished lookup of the group by one node or slot and
+    /// prefetches the next, so a round's misses are in flight together instead of one
+    /// after another. Lookups of one round tend to be at the same kind of step, which
+    /// keeps branches predictable (interleaving lookups at arbitrary stages measured
+    /// slower). Tables that fit in cache have no misses to overlap: plain loop.
     #[inline(always)]
     fn batch(&self, keys: &[K], out: &mut [Option<u32>]) {
-        const LANES: usize = 8;
-        if keys.len() < LANES || self.root & NODE == 0 || self.memory_bytes() < CACHED {
+        const GROUP: usize = 32;
+        if self.root & NODE == 0 || self.memory_bytes() < CACHED {
             for (k, o) in keys.iter().zip(out.iter_mut()) {
                 *o = self.walk(*k);
             }
             return;
         }
-        #[derive(Clone, Copy)]
-        struct Lane<K> {
-            key: K,
-            pos: u32,
-            /// `nodes` index, or `slots` index when `in_slots`.
-            at: usize,
-            in_slots: bool,
-            /// Index into `out`; `usize::MAX` once the lane has no more work.
-            out: usize,
-        }
         let root = (self.root & !NODE) as usize;
-        let start = |i: usize| Lane {
-            key: keys[i],
-            pos: 0,
-            at: root,
-            in_slots: false,
-            out: i,
-        };
-        let mut lanes: [Lane<K>; LANES] = core::array::from_fn(start);
-        let mut next = LANES;
-        let mut active = LANES;
-        while active > 0 {
-            for lane in lanes.iter_mut() {
-                if lane.out == usize::MAX {
-                    continue;
-                }
-                if !lane.in_slots {
-                    match self.step(&self.nodes[lane.at], lane.key, &mut lane.pos) {
-                        Next::Node(i) => {
-                            lane.at = i;
-                            prefetch(self.nodes.as_ptr().wrapping_add(i));
-                            continue;
-                        }
-                        Next::Slot(i) => {
-                            (lane.at, lane.in_slots) = (i, true);
-                            prefetch(self.slots.as_ptr().wrapping_add(i));
-                            continue;
-                        }
-                        Next::Leaf(v) => out[lane.out] = decode(v),
-                    }
-                } else {
-                    let r = self.slots[lane.at];
-                    if r & NODE != 0 {
-                        (lane.at, lane.in_slots) = ((r & !NODE) as usize, false);
-                        prefetch(self.nodes.as_ptr().wrapping_add(lane.at));
+        for (keys, out) in keys.chunks(GROUP).zip(out.chunks_mut(GROUP)) {
+            // Per lookup: where it is (a `nodes` index, or a `slots` index when
+            // `in_slots`), its bit position, and whether it is done.
+            let mut at = [root; GROUP];
+            let mut pos = [0u32; GROUP];
+            let mut in_slots = [false; GROUP];
+            let mut done = [false; GROUP];
+            let mut live = keys.len();
+            while live > 0 {
+                for (i, &key) in keys.iter().enumerate() {
+                    if done[i] {
                         continue;
                     }
-                    out[lane.out] = decode(r);
-                }
-                if next < keys.len() {
-                    *lane = start(next);
-                    next += 1;
-                } else {
-                    lane.out = usize::MAX;
-                    active -= 1;
+                    if in_slots[i] {
+                        let r = self.slots[at[i]];
+                        if r & NODE != 0 {
+                            (at[i], in_slots[i]) = ((r & !NODE) as usize, false);
+                            prefetch(self.nodes.as_ptr().wrapping_add(at[i]));
+                            continue;
+                        }
+                        out[i] = decode(r);
+                    } else {
+                        match self.step(&self.nodes[at[i]], key, &mut pos[i]) {
+                            Next::Node(j) => {
+                                at[i] = j;
+                                prefetch(self.nodes.as_ptr().wrapping_add(j));
+                                continue;
+                            }
+                            Next::Slot(j) => {
+                                (at[i], in_slots[i]) = (j, true);
+                                prefetch(self.slots.as_ptr().wrapping_add(j));
+                                continue;
+                            }
+                            Next::Leaf(v) => out[i] = decode(v),
+                        }
+                    }
+                    done[i] = true;
+                    live -= 1;
                 }
             }
         }
-    }
-
-    pub(crate) fn depth(&self, key: K) -> usize {
-        let mut r = self.root;
-        let mut pos = 0;
-        let mut d = 0;
-        while r & NODE != 0 {
-            let mut idx = (r & !NODE) as usize;
-            r = loop {
-                d += 1;
-                match self.step(&self.nodes[idx], key, &mut pos) {
-                    Next::Node(i) => idx = i,
-                    Next::Slot(i) => break self.slots[i],
-                    Next::Leaf(_) => return d,
-                }
-            };
-        }
-        d
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -508,6 +483,17 @@ impl<K: Key> Builder<K> {
     /// `pos`, all sharing bits `0..pos`, in (key, len) order. `dflt` is the value
     /// inherited from shorter prefixes.
     fn fill(&mut self, idx: usize, pos: u32, entries: &[(K, u8, u32)], dflt: u32) {
+        if let [(key, len, value)] = *entries {
+            let want = key.window128(pos);
+            self.nodes[idx] = Node {
+                vector: u64::from(dflt) | u64::from(value) << 32,
+                leafvec: want as u64,
+                skip: (want >> 64) as u64,
+                base0: 0,
+                meta: SINGLE << KIND_SHIFT | (u32::from(len) - pos),
+            };
+            return;
+        }
         let first = entries[0].0;
         let last = entries[entries.len() - 1].0;
         let min_len = entries
@@ -571,24 +557,6 @@ impl<K: Key> Builder<K> {
     ) {
         let mut paint = [dflt; 64];
         let groups = Self::paint(q, STRIDE, entries, &mut paint);
-        if groups.is_empty() {
-            // A (the skip fallback when skipping) and at most one other value B.
-            let a = if skip > 0 { dflt } else { paint[0] };
-            let b = paint.iter().copied().find(|&v| v != a).unwrap_or(a);
-            if paint.iter().all(|&v| v == a || v == b) {
-                let leafvec = (0..64)
-                    .filter(|&i| paint[i] != a)
-                    .fold(0, |m, i| m | 1 << i);
-                self.nodes[idx] = Node {
-                    vector: u64::from(a) | u64::from(b) << 32,
-                    leafvec,
-                    skip: skip_bits,
-                    base0: 0,
-                    meta: INLINE << KIND_SHIFT | skip << FIELD_BITS,
-                };
-                return;
-            }
-        }
         let vector = groups.iter().fold(0u64, |acc, g| acc | 1 << g.0);
         let base0 = self.slots_base(skip, dflt);
         let mut leafvec = 0u64;

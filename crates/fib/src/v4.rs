@@ -42,10 +42,6 @@ impl Fib4 {
         self.trie.lookup_batch(addrs, out);
     }
 
-    #[doc(hidden)]
-    pub fn depth(&self, a: u32) -> usize {
-        self.trie.depth(a)
-    }
     /// Number of distinct prefixes.
     pub fn len(&self) -> usize {
         self.trie.len()

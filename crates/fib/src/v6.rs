@@ -43,10 +43,6 @@ impl Fib6 {
         self.trie.lookup_batch(addrs, out);
     }
 
-    #[doc(hidden)]
-    pub fn depth(&self, a: u128) -> usize {
-        self.trie.depth(a)
-    }
     /// Number of distinct prefixes.
     pub fn len(&self) -> usize {
         self.trie.len()

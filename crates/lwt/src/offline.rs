@@ -5,7 +5,6 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use lwt_config::{LinkKind, Request};
 use lwt_core::stats::Stats;
@@ -64,13 +63,16 @@ pub fn run(config: &Path, inputs: &[(String, PathBuf)], out: &Path) -> Result<St
 
     let mut worker = Worker::new();
     let mut pkt = PacketBuf::new();
-    let mut last_ts = Duration::ZERO;
+    let mut next_tick = 0;
     for (ts, iif, data) in &frames {
-        last_ts = *ts;
         worker.now_ms = ts.as_millis() as u64;
         if !pkt.load(data, *iif) {
             worker.stats.drop(DropReason::FrameTooLarge);
             continue;
+        }
+        if worker.now_ms >= next_tick {
+            worker.tick(&dp);
+            next_tick = worker.now_ms + 100;
         }
         if let Verdict::Tx(oif) = lwt_core::process(&dp, &mut worker, &mut pkt)
             && let Some(sink) = sinks.get_mut(&oif)
@@ -78,8 +80,19 @@ pub fn run(config: &Path, inputs: &[(String, PathBuf)], out: &Path) -> Result<St
             sink.write(*ts, pkt.data())
                 .map_err(|e| fail(format!("lwt: {e}")))?;
         }
+        // Packets released by neighbour resolution leave right after what released them.
+        let mut err = None;
+        worker.drain_outbox(|oif, frame| {
+            if let Some(sink) = sinks.get_mut(&oif)
+                && let Err(e) = sink.write(*ts, frame)
+            {
+                err = Some(e);
+            }
+        });
+        if let Some(e) = err {
+            return Err(fail(format!("lwt: {e}")));
+        }
     }
-    let _ = last_ts;
     for (_, sink) in sinks {
         sink.finish().map_err(|e| fail(format!("lwt: {e}")))?;
     }
@@ -109,8 +122,8 @@ fn summary(router: &Router, s: &Stats, frames: usize, out: &Path) -> String {
     let dropped: u64 = s.drops.iter().sum();
     let _ = writeln!(
         t,
-        "forwarded {}, originated {}, delivered locally {}, dropped {}",
-        s.forwarded, s.generated, s.local, dropped
+        "forwarded {}, originated {}, delivered locally {}, queued for resolution {}, dropped {}",
+        s.forwarded, s.generated, s.local, s.queued, dropped
     );
     if dropped > 0 {
         let _ = writeln!(t, "drops by reason:");

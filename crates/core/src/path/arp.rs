@@ -30,7 +30,8 @@ pub(crate) fn rcv(cx: &mut Cx<'_>, pkt: &mut PacketBuf) -> Verdict {
         a.target_ip(),
     );
     if !sip.is_unspecified() {
-        cx.w.learn(cx.dp, iif, IpAddr::V4(sip), sha.0);
+        let now = cx.w.now_ms;
+        cx.w.neigh.learn(cx.dp, iif, IpAddr::V4(sip), sha.0, now);
     }
     if op != arp::OP_REQUEST {
         return Verdict::Consumed;

@@ -361,13 +361,16 @@ fn ndp(cx: &mut Cx<'_>, pkt: &mut PacketBuf, off: usize, src_mac: [u8; 6]) -> Ve
     }
     if msg[0] == icmpv6::TYPE_NEIGHBOR_ADVERT {
         if let Some(mac) = lladdr {
-            cx.w.learn(cx.dp, iif, IpAddr::V6(target), mac);
+            let now = cx.w.now_ms;
+            cx.w.neigh.learn(cx.dp, iif, IpAddr::V6(target), mac, now);
         }
         return Verdict::Consumed;
     }
     // Solicitation.
     if !src.is_unspecified() {
-        cx.w.learn(cx.dp, iif, IpAddr::V6(src), lladdr.unwrap_or(src_mac));
+        let now = cx.w.now_ms;
+        cx.w.neigh
+            .learn(cx.dp, iif, IpAddr::V6(src), lladdr.unwrap_or(src_mac), now);
     }
     let ours = link.v6.iter().any(|(a, _)| *a == target);
     let proxied = !ours

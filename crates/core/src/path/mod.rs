@@ -13,21 +13,20 @@ mod icmp;
 mod ip4;
 mod ip6;
 mod lookup;
+mod neigh;
 mod output;
 mod seg6;
 mod seg6local;
 
-use std::collections::HashMap;
-use std::net::IpAddr;
-
 use lwt_wire::{EthernetFrame, ethertype};
 
-use crate::dataplane::{Dataplane, Mac};
+use crate::dataplane::Dataplane;
 use crate::drop_reason::DropReason;
 use crate::packet::PacketBuf;
 use crate::stats::Stats;
 
 pub use icmp::RateLimiter;
+pub use neigh::{Learnt, Neighbours, state_name};
 
 /// What happens to a packet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,13 +37,15 @@ pub enum Verdict {
     Drop(DropReason),
     /// Delivered or absorbed (a dummy device, a local packet with nothing to answer).
     Consumed,
+    /// Parked until its next hop is resolved; it leaves later through the outbox.
+    Queued,
 }
 
 /// Mutable per-worker state: counters, neighbours learnt from traffic, ICMP rate limits.
 pub struct Worker {
     pub stats: Stats,
-    /// Neighbours learnt from ARP / NDP traffic, per worker (static ones are in the snapshot).
-    pub learned: HashMap<(u32, IpAddr), Mac>,
+    /// Neighbours learnt from ARP / NDP, packets waiting for resolution, frames to send.
+    pub neigh: Neighbours,
     pub icmp_limit: RateLimiter,
     /// Milliseconds of the current time base (packet timestamps offline, clock live).
     pub now_ms: u64,
@@ -62,26 +63,38 @@ impl Worker {
     pub fn new() -> Self {
         Worker {
             stats: Stats::new(),
-            learned: HashMap::with_capacity(1024),
+            neigh: Neighbours::default(),
             icmp_limit: RateLimiter::new(),
             now_ms: 0,
             ip_id: 1,
         }
     }
 
-    #[inline]
-    pub(crate) fn neighbour(&self, dp: &Dataplane, oif: u32, addr: IpAddr) -> Option<Mac> {
-        dp.neigh
-            .get(&(oif, addr))
-            .or_else(|| self.learned.get(&(oif, addr)))
-            .copied()
+    /// Timers: re-solicits unresolved neighbours, drops the queues of those that never
+    /// answered, forgets old entries. Call every few hundred milliseconds with `now_ms` set.
+    pub fn tick(&mut self, dp: &Dataplane) {
+        let mut again = Vec::new();
+        let dropped = self.neigh.expire(self.now_ms, &mut again);
+        for _ in 0..dropped {
+            self.stats.drop(DropReason::NeighbourUnresolved);
+        }
+        let mut pkt = PacketBuf::new();
+        for (oif, addr) in again {
+            if let Some(link) = dp.link(oif) {
+                output::write_solicitation(&mut pkt, link, addr, None);
+                self.neigh.push_out(oif, pkt.data());
+                self.stats.link(oif).tx.add(pkt.len());
+            }
+        }
     }
 
-    pub(crate) fn learn(&mut self, dp: &Dataplane, oif: u32, addr: IpAddr, mac: Mac) {
-        // Static entries win, as PERMANENT entries do in the kernel.
-        if !dp.neigh.contains_key(&(oif, addr)) && self.learned.len() < 1 << 20 {
-            self.learned.insert((oif, addr), mac);
-        }
+    /// Frames released by neighbour resolution or timers, ready to transmit.
+    pub fn drain_outbox(&mut self, mut f: impl FnMut(u32, &[u8])) {
+        let stats = &mut self.stats;
+        self.neigh.drain_outbox(|oif, frame| {
+            stats.link(oif).tx.add(frame.len());
+            f(oif, frame)
+        });
     }
 }
 
@@ -109,6 +122,7 @@ fn account(w: &mut Worker, v: &Verdict, len: usize) {
         Verdict::Tx(oif) => w.stats.link(oif).tx.add(len),
         Verdict::Drop(r) => w.stats.drop(r),
         Verdict::Consumed => w.stats.local += 1,
+        Verdict::Queued => w.stats.queued += 1,
     }
 }
 

@@ -31,12 +31,12 @@ pub(crate) fn xmit(cx: &mut Cx<'_>, pkt: &mut PacketBuf, oif: u32, via: IpAddr) 
                 IpAddr::V6(a) if a.is_multicast() => {
                     (EthernetAddress::from_ipv6_multicast(&a).0, ethertype::IPV6)
                 }
-                IpAddr::V6(_) => match cx.w.neighbour(cx.dp, oif, via) {
+                IpAddr::V6(_) => match cx.w.neigh.lookup(cx.dp, oif, via) {
                     Some(m) => (m, ethertype::IPV6),
                     None => return solicit(cx, pkt, link, via),
                 },
                 IpAddr::V4(a) if a.is_broadcast() => ([0xff; 6], ethertype::IPV4),
-                IpAddr::V4(_) => match cx.w.neighbour(cx.dp, oif, via) {
+                IpAddr::V4(_) => match cx.w.neigh.lookup(cx.dp, oif, via) {
                     Some(m) => (m, ethertype::IPV4),
                     None => return solicit(cx, pkt, link, via),
                 },
@@ -63,20 +63,50 @@ pub(crate) fn push_eth(pkt: &mut PacketBuf, dst: [u8; 6], src: [u8; 6], et: u16)
     Some(())
 }
 
-/// No neighbour entry: replace the packet with an ARP request or a neighbour
-/// solicitation for `via` and count the packet as unresolved.
+/// No neighbour entry: the packet waits in the neighbour's queue and, when one is due, a
+/// solicitation (ARP request or NS) takes its place in the buffer.
 fn solicit(cx: &mut Cx<'_>, pkt: &mut PacketBuf, link: &LinkDp, via: IpAddr) -> Verdict {
-    cx.w.stats.drop(DropReason::NeighbourUnresolved);
-    match via {
+    let now = cx.w.now_ms;
+    let (parked, due) = cx.w.neigh.park(link.ifindex, via, pkt.data(), now);
+    if !parked {
+        cx.w.stats.drop(DropReason::NeighbourUnresolved);
+    }
+    if !due {
+        return if parked {
+            Verdict::Queued
+        } else {
+            Verdict::Drop(DropReason::NeighbourUnresolved)
+        };
+    }
+    let src = match via {
+        IpAddr::V4(_) => Ipv4Packet::new_checked(pkt.data())
+            .ok()
+            .map(|p| IpAddr::V4(p.src_addr())),
+        IpAddr::V6(_) => Ipv6Packet::new_checked(pkt.data())
+            .ok()
+            .map(|p| IpAddr::V6(p.src_addr())),
+    };
+    write_solicitation(pkt, link, via, src);
+    Verdict::Tx(link.ifindex)
+}
+
+/// Writes an ARP request or a neighbour solicitation for `target` out of `link` in place
+/// of the packet. The source is the triggering packet's source when it is an address of
+/// the link (`arp_solicit`, `ndisc_solicit`), else one of the link's addresses.
+pub(crate) fn write_solicitation(
+    pkt: &mut PacketBuf,
+    link: &LinkDp,
+    target: IpAddr,
+    packet_src: Option<IpAddr>,
+) {
+    match target {
         IpAddr::V4(target) => {
-            // arp_solicit: the packet's source if it is ours, else an address of the link.
-            let psrc = Ipv4Packet::new_checked(pkt.data())
-                .ok()
-                .map(|p| p.src_addr());
-            let src = psrc
-                .filter(|s| link.v4.iter().any(|(a, _)| a == s))
-                .or_else(|| src4_on(link, target))
-                .unwrap_or(Ipv4Addr::UNSPECIFIED);
+            let src = match packet_src {
+                Some(IpAddr::V4(s)) if link.v4.iter().any(|(a, _)| *a == s) => Some(s),
+                _ => None,
+            }
+            .or_else(|| src4_on(link, target))
+            .unwrap_or(Ipv4Addr::UNSPECIFIED);
             let buf = pkt.reset(42);
             lwt_wire::arp::emit(
                 &mut buf[14..],
@@ -91,20 +121,19 @@ fn solicit(cx: &mut Cx<'_>, pkt: &mut PacketBuf, link: &LinkDp, via: IpAddr) -> 
             eth.set_dst_addr(EthernetAddress::BROADCAST);
             eth.set_src_addr(EthernetAddress(link.mac));
             eth.set_ethertype(ethertype::ARP);
-            Verdict::Tx(link.ifindex)
         }
         IpAddr::V6(target) => {
-            let psrc = Ipv6Packet::new_checked(pkt.data())
-                .ok()
-                .map(|p| p.src_addr());
-            let src = psrc
-                .filter(|s| link.v6.iter().any(|(a, _)| a == s))
-                .or_else(|| src6_on(link, true))
-                .unwrap_or(Ipv6Addr::UNSPECIFIED);
+            let src = match packet_src {
+                Some(IpAddr::V6(s)) if link.v6.iter().any(|(a, _)| *a == s) => Some(s),
+                _ => None,
+            }
+            .or_else(|| src6_on(link, true))
+            .unwrap_or(Ipv6Addr::UNSPECIFIED);
             let dst = solicited_node(target);
+            let mac = link.mac;
             write_ndp(
                 pkt,
-                link.mac,
+                mac,
                 EthernetAddress::from_ipv6_multicast(&dst).0,
                 src,
                 dst,
@@ -116,10 +145,9 @@ fn solicit(cx: &mut Cx<'_>, pkt: &mut PacketBuf, link: &LinkDp, via: IpAddr) -> 
                     b[8..24].copy_from_slice(&target.octets());
                     b[24] = 1; // source link-layer address option
                     b[25] = 1;
-                    b[26..32].copy_from_slice(&link.mac);
+                    b[26..32].copy_from_slice(&mac);
                 },
             );
-            Verdict::Tx(link.ifindex)
         }
     }
 }

@@ -92,8 +92,13 @@ impl Sim {
             assert!(steps < 1000, "forwarding loop in the simulated network");
             let node = &mut self.nodes[n];
             assert!(pkt.load(&f, iif));
+            let mut sent = Vec::new();
             if let Verdict::Tx(oif) = lwt_core::process(&node.dp, &mut node.worker, &mut pkt) {
-                let data = pkt.data().to_vec();
+                sent.push((oif, pkt.data().to_vec()));
+            }
+            node.worker
+                .drain_outbox(|oif, frame| sent.push((oif, frame.to_vec())));
+            for (oif, data) in sent {
                 let peer = self.wires.get(&(n, oif)).copied();
                 out.push(Delivered {
                     router: node.name.clone(),
