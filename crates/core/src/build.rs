@@ -313,6 +313,7 @@ impl Router {
                         key: s.hmac.and_then(|k| self.hmac_keys.get(&k)),
                         hop_limit: 64,
                         flowlabel: self.sysctl.seg6_flowlabel,
+                        mtu: self.links.get(&oif).map_or(1500, |l| l.mtu),
                     })
                 });
                 let oif = l
@@ -343,6 +344,7 @@ impl Router {
                     key: s.hmac.and_then(|k| self.hmac_keys.get(&k)),
                     hop_limit,
                     flowlabel: self.sysctl.seg6_flowlabel,
+                    mtu: self.links.get(&oif).map_or(1500, |l| l.mtu),
                 }))))
             }
             _ => None,

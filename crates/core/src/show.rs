@@ -223,9 +223,33 @@ fn route_selected(
         })
 }
 
+/// A neighbour the dataplane learnt: (ifindex, address, MAC, state name).
+pub type LearntNeighbour = (u32, std::net::IpAddr, [u8; 6], &'static str);
+
+/// What the running dataplane knows beyond the configuration: counters and the
+/// neighbours it learnt.
+#[derive(Default)]
+pub struct Live<'a> {
+    pub stats: Option<&'a Stats>,
+    pub neighbours: &'a [LearntNeighbour],
+}
+
 /// Renders the answer to a read-only request (`show`, `sr ... show`), in text or JSON.
 /// Modifying requests render nothing.
 pub fn render(router: &Router, req: &cfg::Request, stats: Option<&Stats>) -> String {
+    render_live(
+        router,
+        req,
+        &Live {
+            stats,
+            neighbours: &[],
+        },
+    )
+}
+
+/// `render` with the dataplane's live state.
+pub fn render_live(router: &Router, req: &cfg::Request, live: &Live<'_>) -> String {
+    let stats = live.stats;
     use lwt_config::render as r;
     use lwt_config::{AddrCmd, Command, LinkCmd, NeighCmd, RouteCmd, RuleCmd, SrCmd};
     let opts = &req.opts;
@@ -281,9 +305,25 @@ pub fn render(router: &Router, req: &cfg::Request, stats: Option<&Stats>) -> Str
             r::render_addrs(&list, opts)
         }
         Command::Neigh(NeighCmd::Show(f)) => {
+            let learnt = live
+                .neighbours
+                .iter()
+                .map(|(ifx, addr, mac, state)| cfg::NeighEntry {
+                    addr: *addr,
+                    lladdr: Some(cfg::Mac(*mac)),
+                    dev: router.link_name(*ifx),
+                    state: if *state == "REACHABLE" {
+                        NudState::Reachable
+                    } else {
+                        NudState::Stale
+                    },
+                    proxy: false,
+                    router: false,
+                });
             let list: Vec<_> = router
                 .neigh_entries()
                 .into_iter()
+                .chain(learnt)
                 .filter(|n| n.proxy == f.proxy)
                 .filter(|n| f.dev.as_ref().is_none_or(|d| *d == n.dev))
                 .filter(|n| {
@@ -316,4 +356,111 @@ pub fn render(router: &Router, req: &cfg::Request, stats: Option<&Stats>) -> Str
         Command::Sr(SrCmd::HmacShow) => r::render_hmac_keys(&router.hmac_entries(), opts),
         _ => String::new(),
     }
+}
+
+/// `lwt stats`: per-link counters, every drop reason that occurred, and every SID route
+/// with its counters and its drops by reason. JSON with `json`.
+pub fn stats_report(router: &Router, s: &Stats, json: bool) -> String {
+    use std::fmt::Write as _;
+    let links: Vec<_> = router
+        .links
+        .values()
+        .map(|l| {
+            let c = s.links.get(l.ifindex as usize).copied().unwrap_or_default();
+            (l.name.clone(), c)
+        })
+        .collect();
+    let drops: Vec<(&'static str, u64)> = crate::DropReason::ALL
+        .iter()
+        .filter_map(|r| {
+            let n = s.drops.get(*r as usize).copied().unwrap_or(0);
+            (n > 0).then_some((r.name(), n))
+        })
+        .collect();
+    let sids: Vec<_> = router
+        .routes
+        .iter()
+        .filter_map(|r| {
+            let action = r.nexthops.iter().find_map(|n| match &n.encap {
+                Some(cfg::Encap::Seg6Local(e)) => Some(e.action.clone()),
+                _ => None,
+            })?;
+            let c = s.sids.get(r.slot as usize).copied().unwrap_or_default();
+            let reasons: Vec<(&'static str, u64)> = s
+                .sid_drops
+                .iter()
+                .filter(|(slot, _, _)| *slot == r.slot)
+                .map(|(_, reason, n)| (reason.name(), *n))
+                .collect();
+            Some((r.dst, r.table, action, c, reasons))
+        })
+        .collect();
+    if json {
+        let links: Vec<_> = links
+            .iter()
+            .map(|(n, c)| {
+                serde_json::json!({"ifname": n, "rx_packets": c.rx.packets, "rx_bytes": c.rx.bytes,
+                    "tx_packets": c.tx.packets, "tx_bytes": c.tx.bytes,
+                    "rx_dropped": c.rx_dropped, "tx_dropped": c.tx_dropped})
+            })
+            .collect();
+        let drops: serde_json::Map<_, _> = drops
+            .iter()
+            .map(|(n, c)| (n.to_string(), serde_json::json!(c)))
+            .collect();
+        let sids: Vec<_> = sids
+            .iter()
+            .map(|(dst, table, action, c, reasons)| {
+                let r: serde_json::Map<_, _> = reasons
+                    .iter()
+                    .map(|(n, c)| (n.to_string(), serde_json::json!(c)))
+                    .collect();
+                serde_json::json!({"dst": dst.to_string(), "table": table, "action": action,
+                    "packets": c.ok.packets, "bytes": c.ok.bytes, "errors": c.errors, "drops": r})
+            })
+            .collect();
+        return serde_json::json!({"links": links, "forwarded": s.forwarded, "originated": s.generated,
+            "local": s.local, "queued": s.queued, "drops": drops, "sids": sids})
+        .to_string()
+            + "\n";
+    }
+    let mut t = String::new();
+    let _ = writeln!(
+        t,
+        "{:<16} {:>10} {:>12} {:>10} {:>12}",
+        "link", "rx pkts", "rx bytes", "tx pkts", "tx bytes"
+    );
+    for (n, c) in &links {
+        let _ = writeln!(
+            t,
+            "{:<16} {:>10} {:>12} {:>10} {:>12}",
+            n, c.rx.packets, c.rx.bytes, c.tx.packets, c.tx.bytes
+        );
+    }
+    let dropped: u64 = drops.iter().map(|(_, n)| n).sum();
+    let _ = writeln!(
+        t,
+        "forwarded {}, originated {}, delivered locally {}, queued for resolution {}, dropped {}",
+        s.forwarded, s.generated, s.local, s.queued, dropped
+    );
+    if !drops.is_empty() {
+        let _ = writeln!(t, "drops by reason:");
+        for (n, c) in &drops {
+            let _ = writeln!(t, "  {n:<44} {c}");
+        }
+    }
+    if !sids.is_empty() {
+        let _ = writeln!(t, "SIDs:");
+        for (dst, table, action, c, reasons) in &sids {
+            let _ = writeln!(
+                t,
+                "  {dst} table {table} {action}: packets {} bytes {} errors {}",
+                c.ok.packets, c.ok.bytes, c.errors
+            );
+            for (n, c) in reasons {
+                let _ = writeln!(t, "    {n:<42} {c}");
+            }
+        }
+    }
+    t
 }

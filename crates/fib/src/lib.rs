@@ -5,11 +5,18 @@
 //! RIB in one call and never modified: the owner publishes each new table atomically,
 //! readers look up without locks.
 //!
-//! Both are a poptrie (Asai & Ohara, SIGCOMM 2015) with path compression, described in
-//! `src/poptrie.rs`: a direct-pointing table on the first
-//! `d` bits (sized by the number of prefixes, so tiny tables stay tiny), then 64-way
-//! nodes indexed with popcount over bitmaps, values pushed down into run-length
-//! compressed leaves so a lookup is one walk down with no backtracking.
+//! Both are a poptrie (Asai & Ohara, SIGCOMM 2015): 64-way nodes indexed by popcount
+//! over bitmaps, values pushed down into run-length compressed leaves so a lookup walks
+//! down once without backtracking; plus path compression, wide direct-indexed nodes
+//! where prefixes are dense (the root of a big IPv4 table, like the paper's direct
+//! pointing) and one-step nodes for subtrees holding a single prefix (long IPv6 tails).
+//! Memory follows the number of prefixes: an empty table allocates nothing, a few
+//! routes cost a few hundred bytes. Layout: `src/poptrie.rs`; benchmarks:
+//! `benches/lookup.rs` (`cargo bench -p lwt-fib`).
+//!
+//! [`Fib4::lookup_batch`] and [`Fib6::lookup_batch`] resolve many addresses at once,
+//! overlapping their cache misses; on tables bigger than the caches they are about
+//! twice as fast per address as a loop of `lookup`.
 //!
 //! ```
 //! use lwt_fib::Fib4;
@@ -19,6 +26,7 @@
 //! assert_eq!(fib.lookup(0x0b00_0000), None);
 //! ```
 
+mod key;
 mod poptrie;
 mod v4;
 mod v6;

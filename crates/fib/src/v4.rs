@@ -1,9 +1,10 @@
-//! IPv4 FIB: a [`Poptrie`] over `u32` keys (`u32::from(Ipv4Addr)`).
+//! IPv4 FIB: a poptrie over `u32` keys (`u32::from(Ipv4Addr)`).
 
 use crate::poptrie::Poptrie;
 
-/// Largest direct-pointing table for IPv4: 2^18 entries (1 MiB), used from a few
-/// thousand prefixes up. A /24 then takes one 6-bit node (as in the poptrie paper).
+/// Widest direct node for IPv4: 2^18 slots (1 MiB), the root of tables of about 100k
+/// prefixes and up. A /24 is then one popcount node below the root, as in the poptrie
+/// paper.
 const MAX_DIRECT_BITS: u32 = 18;
 
 /// Immutable IPv4 longest-prefix-match table mapping prefixes to `u32` values.
@@ -33,7 +34,9 @@ impl Fib4 {
         self.trie.lookup(addr)
     }
 
-    /// Looks up every address of `addrs` into the same position of `out`.
+    /// Looks up every address of `addrs` into the same position of `out`, with the
+    /// same results as [`lookup`](Self::lookup). Overlaps the cache misses of groups of
+    /// 32 addresses: meant for packet batches on big tables.
     ///
     /// # Panics
     /// If the slices differ in length.

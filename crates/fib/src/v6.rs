@@ -1,10 +1,10 @@
-//! IPv6 FIB: a [`Poptrie`] over `u128` keys (`u128::from(Ipv6Addr)`).
+//! IPv6 FIB: a poptrie over `u128` keys (`u128::from(Ipv6Addr)`).
 
 use crate::poptrie::Poptrie;
 
-/// Largest direct-pointing table for IPv6: 2^16 entries (256 KiB), used from a few
-/// thousand prefixes up. Below it, path compression skips the long runs of bits that
-/// IPv6 prefixes share (common /16 and /32 blocks, zero-filled SID function bits).
+/// Widest direct node for IPv6: 2^16 slots (256 KiB). IPv6 prefixes cluster in a few
+/// blocks, so direct nodes appear below them (e.g. under a busy /32), not at the root;
+/// path compression and single-prefix nodes take the long shared or sparse runs.
 const MAX_DIRECT_BITS: u32 = 16;
 
 /// Immutable IPv6 longest-prefix-match table mapping prefixes to `u32` values.
@@ -34,7 +34,9 @@ impl Fib6 {
         self.trie.lookup(addr)
     }
 
-    /// Looks up every address of `addrs` into the same position of `out`.
+    /// Looks up every address of `addrs` into the same position of `out`, with the
+    /// same results as [`lookup`](Self::lookup). Overlaps the cache misses of groups of
+    /// 32 addresses: meant for packet batches on big tables.
     ///
     /// # Panics
     /// If the slices differ in length.

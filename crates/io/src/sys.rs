@@ -24,7 +24,11 @@ pub(crate) fn ctx(e: io::Error, what: impl std::fmt::Display) -> io::Error {
 }
 
 /// `socket(2)` returning an owned, close-on-exec descriptor.
-pub(crate) fn socket(domain: libc::c_int, ty: libc::c_int, proto: libc::c_int) -> io::Result<OwnedFd> {
+pub(crate) fn socket(
+    domain: libc::c_int,
+    ty: libc::c_int,
+    proto: libc::c_int,
+) -> io::Result<OwnedFd> {
     // SAFETY: plain syscall with integer arguments.
     let fd = cvt(unsafe { libc::socket(domain, ty | libc::SOCK_CLOEXEC, proto) })?;
     // SAFETY: `fd` was just returned by socket(2) and is owned by nobody else.
@@ -32,7 +36,12 @@ pub(crate) fn socket(domain: libc::c_int, ty: libc::c_int, proto: libc::c_int) -
 }
 
 /// `setsockopt(2)` with a plain-old-data value.
-pub(crate) fn setsockopt<T: Copy>(fd: RawFd, level: libc::c_int, opt: libc::c_int, val: &T) -> io::Result<()> {
+pub(crate) fn setsockopt<T: Copy>(
+    fd: RawFd,
+    level: libc::c_int,
+    opt: libc::c_int,
+    val: &T,
+) -> io::Result<()> {
     // SAFETY: `val` is a live `T` and its exact size is passed; the kernel only reads it.
     cvt(unsafe {
         libc::setsockopt(
@@ -47,7 +56,11 @@ pub(crate) fn setsockopt<T: Copy>(fd: RawFd, level: libc::c_int, opt: libc::c_in
 }
 
 /// `getsockopt(2)` into a plain-old-data value.
-pub(crate) fn getsockopt<T: Copy>(fd: RawFd, level: libc::c_int, opt: libc::c_int) -> io::Result<T> {
+pub(crate) fn getsockopt<T: Copy>(
+    fd: RawFd,
+    level: libc::c_int,
+    opt: libc::c_int,
+) -> io::Result<T> {
     // SAFETY: the option types used here (integers, tpacket_stats_v3) are valid when zeroed.
     let mut val: T = unsafe { zeroed() };
     let mut len = size_of::<T>() as libc::socklen_t;
@@ -92,7 +105,8 @@ fn ioctl_ifreq(sock: RawFd, req: libc::c_ulong, ifr: &mut libc::ifreq) -> io::Re
 /// `SIOCGIFINDEX` in the namespace of `sock`.
 pub(crate) fn if_index(sock: RawFd, ifname: &str) -> io::Result<i32> {
     let mut ifr = ifreq(ifname)?;
-    ioctl_ifreq(sock, libc::SIOCGIFINDEX, &mut ifr).map_err(|e| ctx(e, format!("interface {ifname}")))?;
+    ioctl_ifreq(sock, libc::SIOCGIFINDEX, &mut ifr)
+        .map_err(|e| ctx(e, format!("interface {ifname}")))?;
     // SAFETY: SIOCGIFINDEX filled the ifindex member of the union.
     Ok(unsafe { ifr.ifr_ifru.ifru_ifindex })
 }
@@ -108,13 +122,18 @@ pub(crate) fn if_flags(sock: RawFd, ifname: &str) -> io::Result<libc::c_int> {
 /// Sets or clears `IFF_UP` (read-modify-write of the interface flags).
 pub(crate) fn set_if_up(sock: RawFd, ifname: &str, up: bool) -> io::Result<()> {
     let flags = if_flags(sock, ifname)?;
-    let want = if up { flags | libc::IFF_UP } else { flags & !libc::IFF_UP };
+    let want = if up {
+        flags | libc::IFF_UP
+    } else {
+        flags & !libc::IFF_UP
+    };
     if want == flags {
         return Ok(());
     }
     let mut ifr = ifreq(ifname)?;
     ifr.ifr_ifru.ifru_flags = want as libc::c_short;
-    ioctl_ifreq(sock, libc::SIOCSIFFLAGS, &mut ifr).map_err(|e| ctx(e, format!("set {ifname} up={up}")))
+    ioctl_ifreq(sock, libc::SIOCSIFFLAGS, &mut ifr)
+        .map_err(|e| ctx(e, format!("set {ifname} up={up}")))
 }
 
 /// Whether `ifname` exists in the namespace of `sock`, still has index `ifindex` (it was

@@ -5,6 +5,9 @@
 //! lwt check --config FILE                                    validate, print `show` lines
 //! ```
 
+mod client;
+mod control;
+mod daemon;
 mod load;
 mod offline;
 
@@ -104,16 +107,23 @@ fn run(args: &[String]) -> Result<(), Failure> {
             println!("{}: configuration is valid", config.display());
             Ok(())
         }
-        "daemon" => Err(fail(
-            "lwt daemon: the live dataplane is not built yet; use `lwt run` for pcap files",
-        )),
+        "daemon" => {
+            let mut it = args[1..].iter();
+            let (mut config, mut socket) = (None, None);
+            while let Some(a) = it.next() {
+                match a.as_str() {
+                    "--config" | "-c" => config = Some(PathBuf::from(value(&mut it, a)?)),
+                    "--socket" => socket = Some(value(&mut it, a)?.clone()),
+                    other => return Err(usage(&format!("unknown option \"{other}\" for daemon"))),
+                }
+            }
+            let config = config.ok_or_else(|| usage("daemon needs --config FILE"))?;
+            daemon::run(&config, socket.as_deref())
+        }
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
             Ok(())
         }
-        _ => Err(fail(format!(
-            "lwt: no running daemon to send \"{}\" to (the control socket is not built yet)",
-            args.join(" ")
-        ))),
+        _ => client::run(args),
     }
 }

@@ -3,7 +3,6 @@
 //! written to `DIR/LINK.pcap`.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use lwt_config::{LinkKind, Request};
@@ -99,42 +98,13 @@ pub fn run(config: &Path, inputs: &[(String, PathBuf)], out: &Path) -> Result<St
     Ok(summary(&router, &worker.stats, frames.len(), out))
 }
 
-/// The run summary: per-link counters, totals and every drop reason that occurred.
+/// The run summary: what `lwt stats` shows, after the number of frames processed.
 fn summary(router: &Router, s: &Stats, frames: usize, out: &Path) -> String {
-    let mut t = String::new();
-    let _ = writeln!(t, "processed {frames} frames; output in {}", out.display());
-    let _ = writeln!(
-        t,
-        "{:<16} {:>10} {:>12} {:>10} {:>12}",
-        "link", "rx pkts", "rx bytes", "tx pkts", "tx bytes"
-    );
-    for l in router.links.values() {
-        let c = s.links.get(l.ifindex as usize).copied().unwrap_or_default();
-        if c.rx.packets == 0 && c.tx.packets == 0 && !is_endpoint(router, l.ifindex) {
-            continue;
-        }
-        let _ = writeln!(
-            t,
-            "{:<16} {:>10} {:>12} {:>10} {:>12}",
-            l.name, c.rx.packets, c.rx.bytes, c.tx.packets, c.tx.bytes
-        );
-    }
-    let dropped: u64 = s.drops.iter().sum();
-    let _ = writeln!(
-        t,
-        "forwarded {}, originated {}, delivered locally {}, queued for resolution {}, dropped {}",
-        s.forwarded, s.generated, s.local, s.queued, dropped
-    );
-    if dropped > 0 {
-        let _ = writeln!(t, "drops by reason:");
-        for r in DropReason::ALL {
-            let n = s.drops[*r as usize];
-            if n > 0 {
-                let _ = writeln!(t, "  {:<44} {n}", r.name());
-            }
-        }
-    }
-    t
+    format!(
+        "processed {frames} frames; output in {}\n{}",
+        out.display(),
+        lwt_core::show::stats_report(router, s, false)
+    )
 }
 
 /// Output of a read-only line of a configuration file (`route show`, ...).

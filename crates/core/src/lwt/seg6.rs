@@ -116,6 +116,9 @@ pub struct Seg6Encap {
     flowlabel: i8,
     /// Full SRH length plus the outer header (the kernel's headroom for MTU purposes).
     pub headroom: usize,
+    /// MTU of the route's device: an inner packet longer than this minus the headroom
+    /// cannot leave encapsulated.
+    pub mtu: u32,
 }
 
 /// Inputs to compile a seg6 state at snapshot time.
@@ -128,6 +131,8 @@ pub struct Seg6Compile<'a> {
     pub key: Option<&'a HmacKey>,
     pub hop_limit: u8,
     pub flowlabel: i8,
+    /// MTU of the route's device.
+    pub mtu: u32,
 }
 
 impl Seg6Encap {
@@ -150,6 +155,7 @@ impl Seg6Encap {
                 hop_limit: c.hop_limit,
                 flowlabel: c.flowlabel,
                 headroom,
+                mtu: c.mtu,
             };
         }
         let srh = if c.mode.is_reduced() {
@@ -186,7 +192,13 @@ impl Seg6Encap {
             hop_limit: c.hop_limit,
             flowlabel: c.flowlabel,
             headroom,
+            mtu: c.mtu,
         }
+    }
+
+    /// The largest inner packet that still fits the route's device once encapsulated.
+    pub fn inner_mtu(&self) -> usize {
+        (self.mtu as usize).saturating_sub(self.headroom)
     }
 
     /// The outer destination (first segment) for encap modes.

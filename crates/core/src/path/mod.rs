@@ -88,6 +88,15 @@ impl Worker {
         }
     }
 
+    /// Announces an address on its link: a gratuitous ARP request for IPv4, an
+    /// unsolicited neighbour advertisement (override) to all nodes for IPv6.
+    pub fn announce(&mut self, dp: &Dataplane, ifindex: u32, addr: std::net::IpAddr) {
+        let Some(link) = dp.link(ifindex) else { return };
+        let mut pkt = PacketBuf::new();
+        output::write_announcement(&mut pkt, link, addr);
+        self.neigh.push_out(ifindex, pkt.data());
+    }
+
     /// Frames released by neighbour resolution or timers, ready to transmit.
     pub fn drain_outbox(&mut self, mut f: impl FnMut(u32, &[u8])) {
         let stats = &mut self.stats;

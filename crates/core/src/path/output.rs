@@ -152,6 +152,51 @@ pub(crate) fn write_solicitation(
     }
 }
 
+/// A gratuitous ARP (sender = target = `addr`) or an unsolicited neighbour advertisement
+/// (override, to ff02::1), as the kernel sends when an address comes up.
+pub(crate) fn write_announcement(pkt: &mut PacketBuf, link: &LinkDp, addr: IpAddr) {
+    match addr {
+        IpAddr::V4(a) => {
+            let buf = pkt.reset(42);
+            lwt_wire::arp::emit(
+                &mut buf[14..],
+                lwt_wire::arp::OP_REQUEST,
+                EthernetAddress(link.mac),
+                a,
+                EthernetAddress::UNSPECIFIED,
+                a,
+            )
+            .ok();
+            let mut eth = EthernetFrame::new_unchecked(&mut buf[..14]);
+            eth.set_dst_addr(EthernetAddress::BROADCAST);
+            eth.set_src_addr(EthernetAddress(link.mac));
+            eth.set_ethertype(ethertype::ARP);
+        }
+        IpAddr::V6(a) => {
+            let all = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 1);
+            let mac = link.mac;
+            write_ndp(
+                pkt,
+                mac,
+                EthernetAddress::from_ipv6_multicast(&all).0,
+                a,
+                all,
+                |icmp| {
+                    let b = icmp.into_inner();
+                    b[0] = lwt_wire::icmpv6::TYPE_NEIGHBOR_ADVERT;
+                    b[1] = 0;
+                    b[4] = 0x80 | 0x20; // router, override
+                    b[5..8].fill(0);
+                    b[8..24].copy_from_slice(&a.octets());
+                    b[24] = 2; // target link-layer address option
+                    b[25] = 1;
+                    b[26..32].copy_from_slice(&mac);
+                },
+            );
+        }
+    }
+}
+
 /// Builds an NDP message (32-byte body: 24 bytes + one link-layer address option) in place
 /// of the packet, with hop limit 255 and the checksum filled.
 pub(crate) fn write_ndp(

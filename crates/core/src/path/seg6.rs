@@ -3,7 +3,7 @@
 
 use lwt_wire::{ethertype, ip_proto};
 
-use super::{Cx, Verdict, ip6};
+use super::{Cx, Verdict, icmp, ip6};
 use crate::drop_reason::DropReason;
 use crate::lwt::Lwt;
 use crate::lwt::seg6::Mode;
@@ -47,7 +47,35 @@ fn encap(pkt: &mut PacketBuf, lwt: &Lwt, hash: u32, received: bool) -> Result<()
 
 /// `seg6_input`: encapsulate, then route the new packet as if received (the inner
 /// packet's own forwarding, and its TTL decrement, are bypassed as in the kernel).
+///
+/// Unlike the kernel, an inner packet that would not fit the route's device once
+/// encapsulated is answered here, to its sender, with the MTU less the encapsulation
+/// (the kernel lets the outer packet fail later and sends the error to itself).
 pub(crate) fn input(cx: &mut Cx<'_>, pkt: &mut PacketBuf, lwt: &Lwt, hash: u32) -> Verdict {
+    if let Lwt::Seg6(s) = lwt
+        && !s.mode.is_l2()
+        && pkt.len() > s.inner_mtu()
+    {
+        let mtu = s.inner_mtu() as u32;
+        return match pkt.data().first().map(|b| b >> 4) {
+            Some(6) => icmp::error6(
+                cx,
+                pkt,
+                lwt_wire::icmpv6::TYPE_PKT_TOO_BIG,
+                0,
+                mtu,
+                DropReason::MtuExceeded,
+            ),
+            Some(4) if lwt_wire::Ipv4Packet::new_unchecked(pkt.data()).dont_frag() => icmp::error4(
+                cx,
+                pkt,
+                (lwt_wire::icmpv4::TYPE_DEST_UNREACH, 4, mtu),
+                icmp::Limit::Icmp,
+                DropReason::MtuExceeded,
+            ),
+            _ => Verdict::Drop(DropReason::FragmentationNeeded),
+        };
+    }
     match encap(pkt, lwt, hash, true) {
         Ok(()) => ip6::route_input(cx, pkt, None),
         Err(r) => Verdict::Drop(r),

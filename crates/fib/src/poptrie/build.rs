@@ -1,0 +1,253 @@
+//! Building a [`Poptrie`] from a list of prefixes, top-down in one pass over them.
+
+use core::marker::PhantomData;
+use core::ops::Range;
+
+use super::{
+    DIRECT, DIRECT_DENSITY, FIELD_BITS, FIELD_MASK, KIND_SHIFT, MAX_SKIP, MAX_VALUE, MIN_DIRECT,
+    NODE, NONE, Node, POPCOUNT, Poptrie, SINGLE, STRIDE, top, top_mask,
+};
+use crate::key::Key;
+
+impl<K: Key> Poptrie<K> {
+    /// Builds the table; direct nodes have a stride of at most `max_direct` bits.
+    ///
+    /// # Panics
+    /// If a prefix length exceeds `K::BITS` or a value exceeds [`MAX_VALUE`].
+    pub(crate) fn build(entries: &[(K, u8, u32)], max_direct: u32) -> Self {
+        let mut sorted: Vec<(K, u8, u32)> = entries
+            .iter()
+            .map(|&(k, len, v)| {
+                assert!(
+                    u32::from(len) <= K::BITS,
+                    "prefix length {len} > {}",
+                    K::BITS
+                );
+                assert!(v <= MAX_VALUE, "route value {v:#x} > MAX_VALUE");
+                (k.truncate(len.into()), len, v)
+            })
+            .collect();
+        // Sorting by (key, len) lists prefixes in pre-order: a prefix comes before every
+        // prefix it covers, so "paint in order" lets longer prefixes win. The sort is
+        // stable, so among duplicates the last one given is the last one here.
+        sorted.sort_by_key(|&(k, len, _)| (k, len));
+        let mut uniq: Vec<(K, u8, u32)> = Vec::with_capacity(sorted.len());
+        for e in sorted {
+            match uniq.last_mut() {
+                Some(last) if (last.0, last.1) == (e.0, e.1) => *last = e,
+                _ => uniq.push(e),
+            }
+        }
+
+        let mut b = Builder::<K> {
+            nodes: Vec::new(),
+            slots: Vec::new(),
+            max_direct,
+            _key: PhantomData,
+        };
+        // Only a default route can have length 0, and it sorts first.
+        let (dflt, rest) = match uniq.first() {
+            Some(&(_, 0, v)) => (v, &uniq[1..]),
+            _ => (NONE, &uniq[..]),
+        };
+        let root = if rest.is_empty() {
+            dflt
+        } else {
+            let idx = b.alloc(1);
+            b.fill(idx, 0, rest, dflt);
+            NODE | idx as u32
+        };
+        Poptrie {
+            root,
+            nodes: b.nodes.into_boxed_slice(),
+            slots: b.slots.into_boxed_slice(),
+            len: uniq.len(),
+            _key: PhantomData,
+        }
+    }
+}
+
+struct Builder<K> {
+    nodes: Vec<Node>,
+    slots: Vec<u32>,
+    max_direct: u32,
+    _key: PhantomData<K>,
+}
+
+impl<K: Key> Builder<K> {
+    /// Reserves `count` contiguous nodes, returning the first index.
+    fn alloc(&mut self, count: usize) -> usize {
+        let first = self.nodes.len();
+        assert!(
+            first + count <= FIELD_MASK as usize,
+            "FIB too large: more than 2^{FIELD_BITS} nodes"
+        );
+        self.nodes.resize(first + count, Node::default());
+        first
+    }
+
+    /// Starts a node's slots: the fallback for a skip mismatch first, if it skips.
+    fn slots_base(&mut self, skip: u32, dflt: u32) -> u32 {
+        if skip > 0 {
+            self.slots.push(dflt);
+        }
+        u32::try_from(self.slots.len()).expect("FIB too large: more than 2^32 slots")
+    }
+
+    /// The stride of a direct node for `entries` at bit `q`, if one is worth it: the
+    /// largest k whose 2^k slots are at least 1/[`DIRECT_DENSITY`] occupied.
+    fn direct_stride(&self, q: u32, entries: &[(K, u8, u32)]) -> Option<u32> {
+        let max = self.max_direct.min(K::BITS - q);
+        if max < MIN_DIRECT || entries.len() * DIRECT_DENSITY < 1 << MIN_DIRECT {
+            return None;
+        }
+        // Entries are sorted, so the number of distinct k-bit slots they fall in is one
+        // plus the number of neighbours that differ within those k bits.
+        let mut differ_at = [0usize; 64];
+        for pair in entries.windows(2) {
+            let common = pair[0].0.common_len(pair[1].0).min(q + max) - q;
+            differ_at[common as usize] += 1;
+        }
+        let mut distinct = 1 + differ_at[..MIN_DIRECT as usize - 1].iter().sum::<usize>();
+        let mut best = None;
+        for k in MIN_DIRECT..=max {
+            // differ_at[k - 1] pairs first differ at bit k - 1: a new k-bit slot.
+            distinct += differ_at[k as usize - 1];
+            if distinct * DIRECT_DENSITY >= 1 << k {
+                best = Some(k);
+            }
+        }
+        best
+    }
+
+    /// Fills node `idx`, which starts at key bit `pos`, from `entries`: all longer than
+    /// `pos`, all sharing bits `0..pos`, in (key, len) order. `dflt` is the value
+    /// inherited from shorter prefixes.
+    fn fill(&mut self, idx: usize, pos: u32, entries: &[(K, u8, u32)], dflt: u32) {
+        if let [(key, len, value)] = *entries {
+            let want = key.window128(pos);
+            self.nodes[idx] = Node {
+                vector: u64::from(dflt) | u64::from(value) << 32,
+                leafvec: want as u64,
+                skip: (want >> 64) as u64,
+                base0: 0,
+                meta: SINGLE << KIND_SHIFT | (u32::from(len) - pos),
+            };
+            return;
+        }
+        let first = entries[0].0;
+        let last = entries[entries.len() - 1].0;
+        let min_len = entries
+            .iter()
+            .map(|e| u32::from(e.1))
+            .min()
+            .unwrap_or(K::BITS);
+        debug_assert!(min_len > pos && first.common_len(last) >= pos);
+        // Skip the bits all entries share, but stop before the shortest one ends: it
+        // must be painted into slots of this node.
+        let skip = (first.common_len(last) - pos)
+            .min(min_len - 1 - pos)
+            .min(MAX_SKIP);
+        let q = pos + skip;
+        let skip_bits = first.window(pos) & top_mask(skip);
+        match self.direct_stride(q, entries) {
+            Some(k) => self.fill_direct(idx, q, k, skip, skip_bits, entries, dflt),
+            None => self.fill_popcount(idx, q, skip, skip_bits, entries, dflt),
+        }
+    }
+
+    /// Paints the prefixes ending within `stride` bits of `q` into `paint` (2^stride
+    /// slots) and returns the longer ones grouped by slot, as (slot, range) in order.
+    fn paint(
+        q: u32,
+        stride: u32,
+        entries: &[(K, u8, u32)],
+        paint: &mut [u32],
+    ) -> Vec<(usize, Range<usize>)> {
+        let end = q + stride;
+        let mut groups = Vec::new();
+        let mut i = 0;
+        while i < entries.len() {
+            let (k, len, v) = entries[i];
+            let slot = top(k.window(q), stride);
+            if u32::from(len) <= end {
+                paint[slot..slot + (1 << (end - u32::from(len)))].fill(v);
+                i += 1;
+            } else {
+                // The longer prefixes of a slot are contiguous: any shorter prefix
+                // covering the slot sorts before them.
+                let start = i;
+                while i < entries.len() && top(entries[i].0.window(q), stride) == slot {
+                    debug_assert!(u32::from(entries[i].1) > end);
+                    i += 1;
+                }
+                groups.push((slot, start..i));
+            }
+        }
+        groups
+    }
+
+    fn fill_popcount(
+        &mut self,
+        idx: usize,
+        q: u32,
+        skip: u32,
+        skip_bits: u64,
+        entries: &[(K, u8, u32)],
+        dflt: u32,
+    ) {
+        let mut paint = [dflt; 64];
+        let groups = Self::paint(q, STRIDE, entries, &mut paint);
+        let vector = groups.iter().fold(0u64, |acc, g| acc | 1 << g.0);
+        let base0 = self.slots_base(skip, dflt);
+        let mut leafvec = 0u64;
+        let mut prev = None;
+        for (slot, &v) in paint.iter().enumerate() {
+            // A run of equal leaves continues across child slots.
+            if vector & (1 << slot) == 0 && prev != Some(v) {
+                leafvec |= 1 << slot;
+                self.slots.push(v);
+                prev = Some(v);
+            }
+        }
+        let base1 = self.alloc(groups.len());
+        self.nodes[idx] = Node {
+            vector,
+            leafvec,
+            skip: skip_bits,
+            base0,
+            meta: POPCOUNT << KIND_SHIFT | skip << FIELD_BITS | base1 as u32,
+        };
+        for (rank, (slot, range)) in groups.into_iter().enumerate() {
+            self.fill(base1 + rank, q + STRIDE, &entries[range], paint[slot]);
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn fill_direct(
+        &mut self,
+        idx: usize,
+        q: u32,
+        k: u32,
+        skip: u32,
+        skip_bits: u64,
+        entries: &[(K, u8, u32)],
+        dflt: u32,
+    ) {
+        let mut paint = vec![dflt; 1 << k];
+        let groups = Self::paint(q, k, entries, &mut paint);
+        let base0 = self.slots_base(skip, dflt);
+        self.slots.extend_from_slice(&paint);
+        self.nodes[idx] = Node {
+            skip: skip_bits,
+            base0,
+            meta: DIRECT << KIND_SHIFT | skip << FIELD_BITS | k,
+            ..Node::default()
+        };
+        for (slot, range) in groups {
+            let child = self.alloc(1);
+            self.fill(child, q + k, &entries[range], paint[slot]);
+            self.slots[base0 as usize + slot] = NODE | child as u32;
+        }
+    }
+}
