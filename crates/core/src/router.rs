@@ -29,6 +29,8 @@ pub struct Link {
     /// None for the loopback.
     pub kind: Option<LinkKind>,
     pub mac: Mac,
+    /// Whether the MAC was configured (`address`), rather than derived.
+    pub mac_explicit: bool,
     pub mtu: u32,
     pub up: bool,
     pub master: Option<u32>,
@@ -128,6 +130,7 @@ impl Router {
             name: "lo".into(),
             kind: None,
             mac: Mac([0; 6]),
+            mac_explicit: true,
             mtu: 65536,
             up: true,
             master: None,
@@ -179,6 +182,16 @@ impl Router {
             .or_else(|| self.if_sysctl.get("default"))
             .cloned()
             .unwrap_or_default()
+    }
+
+    /// Gives a port the MAC of the Linux interface it is attached to, unless the
+    /// configuration chose one.
+    pub fn adopt_mac(&mut self, ifindex: u32, mac: [u8; 6]) {
+        if let Some(l) = self.links.get_mut(&ifindex)
+            && !l.mac_explicit
+        {
+            l.mac = Mac(mac);
+        }
     }
 
     /// Table id of the VRF named `name`.
@@ -293,6 +306,7 @@ impl Router {
                         name: spec.name.clone(),
                         kind: Some(kind),
                         mac,
+                        mac_explicit: spec.address.is_some(),
                         mtu: spec.mtu.unwrap_or(if vrf { 65575 } else { DEFAULT_MTU }),
                         up: spec.up.unwrap_or(false),
                         master: None,
@@ -405,6 +419,7 @@ impl Router {
         }
         if let Some(mac) = spec.address {
             l.mac = mac;
+            l.mac_explicit = true;
         }
         if let Some(mtu) = spec.mtu {
             if mtu < 68 {

@@ -1,8 +1,21 @@
 //! FIB lookup and build benchmarks on synthetic tables shaped like real ones.
 //!
 //! Each lookup iteration resolves [`ADDRS`] destinations, each a random address inside a
-//! random inserted prefix (so nearly all hit a route); criterion's time per element is
-//! the time per lookup. Table sizes and memory are printed to stderr.
+//! random inserted prefix (so nearly all hit a route); criterion's time divided by
+//! 65536 is the time per lookup. Table shapes and memory are printed to stderr.
+//!
+//! Reference run (2-vCPU VM, other builds running, so ±20%), ns per lookup:
+//!
+//! | table     | lookup | lookup_batch | memory  |
+//! |-----------|--------|--------------|---------|
+//! | IPv4 1k   | 17     | 16           | 45 KB   |
+//! | IPv4 100k | 39     | 30           | 3.5 MB  |
+//! | IPv4 1M   | 69     | 31           | 16.3 MB |
+//! | IPv6 1k   | 39     | 37           | 43 KB   |
+//! | IPv6 100k | 68     | 63           | 4.0 MB  |
+//! | IPv6 200k | 71     | 42           | 8.0 MB  |
+//!
+//! Build: IPv4 100k 10 ms, 1M 138 ms; IPv6 100k 19 ms, 200k 55 ms.
 
 use std::hint::black_box;
 use std::time::Duration;

@@ -110,7 +110,7 @@ struct Slot {
 pub fn run(config: &Path, socket: Option<&str>) -> Result<(), Failure> {
     install_signal_handlers();
     let loaded = load::load(config)?;
-    let router = loaded.router;
+    let mut router = loaded.router;
     let path = control::socket_path(socket);
     let mut claims = Vec::new();
     let mut slots = BTreeMap::new();
@@ -123,6 +123,13 @@ pub fn run(config: &Path, socket: Option<&str>) -> Result<(), Failure> {
         })?;
         claims.extend(claim);
         slots.insert(spec.ifindex, slot);
+        // A port answers with its interface's MAC; a tap is the far end of its
+        // interface and keeps its own.
+        if spec.kind == PortKind::AfPacket
+            && let Some(mac) = iface_mac(&spec.dev)
+        {
+            router.adopt_mac(spec.ifindex, mac);
+        }
     }
     let shared = Arc::new(Shared {
         dp: ArcSwap::from_pointee(router.dataplane()),
@@ -337,6 +344,18 @@ fn recover(slots: &mut BTreeMap<u32, Slot>) {
     }
 }
 
+/// The MAC of a Linux interface, from sysfs.
+fn iface_mac(dev: &str) -> Option<[u8; 6]> {
+    let text =
+        std::fs::read_to_string(Path::new("/sys/class/net").join(dev).join("address")).ok()?;
+    let mut mac = [0u8; 6];
+    let mut parts = text.trim().split(':');
+    for b in &mut mac {
+        *b = u8::from_str_radix(parts.next()?, 16).ok()?;
+    }
+    Some(mac)
+}
+
 fn iface_exists(dev: &str) -> bool {
     Path::new("/sys/class/net").join(dev).exists()
 }
@@ -492,6 +511,11 @@ impl Control {
                 )
             })?;
             self.claims.extend(claim);
+            if spec.kind == PortKind::AfPacket
+                && let Some(mac) = iface_mac(&spec.dev)
+            {
+                self.router.adopt_mac(spec.ifindex, mac);
+            }
             let port = slot.port.expect("just opened");
             let _ = self
                 .tx

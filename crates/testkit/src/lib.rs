@@ -31,6 +31,7 @@
 //! Root is needed for namespaces; see [`root_or_skip`].
 
 pub mod compare;
+pub mod daemon;
 pub mod decode;
 pub mod error;
 pub mod frames;
@@ -43,6 +44,7 @@ pub mod tmp;
 pub mod tshark;
 
 pub use compare::{Mask, PortFrames, assert_same_frames, compare_frames, describe_frames, hexdump};
+pub use daemon::{ClientOutput, LwtDaemon, ping};
 pub use error::{Error, Result};
 pub use kernel::{KernelRouter, NoiseFilter, PortSpec};
 pub use lwt::{LwtOutput, LwtRunner};
