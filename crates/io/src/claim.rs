@@ -20,7 +20,7 @@
 //! `TP_STATUS_CSUMNOTREADY`) carries only a pseudo-header sum. Turning these off makes the
 //! frames lwt reads the frames that were on the wire. (On a veth the partial checksums
 //! come from the *peer's* tx offload, which a claim cannot reach; the RX ring completes
-//! those in software, see [`crate::csum`].) The legacy ethtool ioctls are used, so
+//! those in software, see `csum.rs`.) The legacy ethtool ioctls are used, so
 //! `ethtool` need not be installed; a driver that refuses is left as it is.
 //!
 //! Promiscuous mode is not touched here: lwt answers for its own MAC addresses, which may

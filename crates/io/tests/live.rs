@@ -541,6 +541,28 @@ fn bench_veth_pps() {
     }
 }
 
+/// Pins the calling thread to one CPU (the generator and the kernel's softirq work on 0,
+/// the receiver on 1), which steadies the figures on a small VM.
+fn pin_to_cpu(cpu: usize) {
+    // SAFETY: a zeroed cpu_set_t is empty; CPU_SET and sched_setaffinity get a live set.
+    unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        libc::CPU_SET(cpu, &mut set);
+        libc::sched_setaffinity(0, size_of::<libc::cpu_set_t>(), &set);
+    }
+}
+
+fn unpin() {
+    // SAFETY: as in pin_to_cpu, with every CPU in the set.
+    unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        for cpu in 0..libc::CPU_SETSIZE as usize {
+            libc::CPU_SET(cpu, &mut set);
+        }
+        libc::sched_setaffinity(0, size_of::<libc::cpu_set_t>(), &set);
+    }
+}
+
 /// Runs `tx_batch` for 2 s (with an RX port on p0 if `rx`) and formats the rates.
 fn measure(p: &Pair, rx: bool, tx_batch: &mut dyn FnMut() -> u64) -> String {
     let dur = Duration::from_secs(2);
@@ -549,6 +571,7 @@ fn measure(p: &Pair, rx: bool, tx_batch: &mut dyn FnMut() -> u64) -> String {
     let (sent, received) = std::thread::scope(|s| {
         let stop = &stop;
         let h = s.spawn(move || {
+            pin_to_cpu(1);
             let Some(port) = port.as_mut() else {
                 return (0u64, 0u64);
             };
@@ -563,11 +586,13 @@ fn measure(p: &Pair, rx: bool, tx_batch: &mut dyn FnMut() -> u64) -> String {
             }
             (n, port.stats().rx_ring_drops)
         });
+        pin_to_cpu(0);
         let start = Instant::now();
         let mut sent = 0u64;
         while start.elapsed() < dur {
             sent += tx_batch();
         }
+        unpin();
         std::thread::sleep(Duration::from_millis(50));
         stop.store(true, std::sync::atomic::Ordering::Relaxed);
         (sent, h.join().unwrap())
