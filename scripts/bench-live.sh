@@ -26,8 +26,12 @@
 #
 # Environment: DURATION (s, default 10), CASES (default "ipv6-fwd encaps4 end"),
 # DUTS (default "kernel lwt"), LWT (binary; default target/release/lwt, built here unless
-# NO_BUILD=1), RPS (1 = steer as above, default; 0 = no RPS), KEEP_LOGS=1 keeps the
-# work directory. Runs in about 2 minutes with the defaults.
+# NO_BUILD=1), RPS (1 = steer as above, default; 0 = no RPS: in0's receive processing
+# then runs on the generator's CPU), KEEP_LOGS=1 keeps the work directory.
+# Diagnostics (they change what is measured): PERF=1 records `perf record -g` on the DUT
+# CPU and prints the top symbols; LWT_INGRESS_DROP=1 drops in0's frames at tc ingress in
+# the lwt runs, after the AF_PACKET tap copied them, so the kernel stack never sees them.
+# Runs in about 80 s with the defaults.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -66,6 +70,7 @@ NS_SINK="$TAG-sink"
 WORK=$(mktemp -d /tmp/bench-live.XXXXXX)
 MY_PIDS=()   # processes this script started in the background
 CREATED_NS=()
+WMEM_SAVED=""  # "wmem_default wmem_max" to restore on exit
 
 cleanup() {
     local rc=$?
@@ -83,6 +88,9 @@ cleanup() {
     for ns in "${CREATED_NS[@]}"; do
         ip netns del "$ns" 2>/dev/null || true
     done
+    if [ -n "$WMEM_SAVED" ]; then
+        sysctl -qw net.core.wmem_default="${WMEM_SAVED% *}" net.core.wmem_max="${WMEM_SAVED#* }" || true
+    fi
     if [ "${KEEP_LOGS:-0}" = 1 ]; then
         echo "bench-live: logs kept in $WORK" >&2
     else
@@ -115,6 +123,14 @@ if [ "${NO_BUILD:-0}" != 1 ]; then
     fi
 fi
 [ -x "$LWT" ] || { echo "bench-live: $LWT not found" >&2; exit 1; }
+
+# trafgen's TX-ring socket: veth does not orphan the skb, so every frame sits in the
+# socket's send buffer until the sink (or a drop) frees it; with the default 208 KiB a
+# full backlog makes sendto() fail with EAGAIN and trafgen exits. trafgen cannot raise
+# these global sysctls from inside a namespace, so it is done here and undone on exit.
+WMEM_SAVED="$(sysctl -n net.core.wmem_default) $(sysctl -n net.core.wmem_max)"
+sysctl -qw net.core.wmem_default=8388608
+[ "${WMEM_SAVED#* }" -lt 8388608 ] && sysctl -qw net.core.wmem_max=8388608
 
 # ---------------------------------------------------------------------------------------
 # Addresses
@@ -154,7 +170,7 @@ case_lines() {
 case_filter() {
     case $1 in
     ipv6-fwd) echo "eth.src == $OUT_MAC && ipv6.dst == 2001:db8:99::1 && ipv6.hlim == 63 && udp" ;;
-    encaps4) echo "eth.src == $OUT_MAC && ipv6.dst == fc00::1 && ipv6.routing.segleft == 1 && ipv6.routing.srh.addr == fc00::2 && ip.dst == 10.99.0.1 && ip.ttl == 63 && udp" ;;
+    encaps4) echo "eth.src == $OUT_MAC && ipv6.dst == fc00::1 && ipv6.routing.segleft == 1 && ipv6.routing.srh.addr == fc00::2 && ipv6.hlim == 63 && ip.dst == 10.99.0.1 && udp" ;;
     end) echo "eth.src == $OUT_MAC && ipv6.dst == fc00::200 && ipv6.routing.segleft == 0 && ipv6.hlim == 63 && udp" ;;
     esac
 }
@@ -284,8 +300,13 @@ SOCK=""
 start_kernel() { # case
     local kv
     while read -r kv; do in_ns "$NS_DUT" sysctl -qw "$kv"; done <<<"$COMMON_SYSCTL"
-    { echo "$COMMON_LINES"; case_lines "$1"; } >"$WORK/kernel-$1.batch"
-    in_ns "$NS_DUT" ip -batch "$WORK/kernel-$1.batch"
+    { echo "$COMMON_LINES"; case_lines "$1"; } >"$WORK/kernel-$1.lines"
+    # One `ip` command per line: `ip -batch` does not take `-6` inside the file.
+    local line
+    while read -r line; do
+        # shellcheck disable=SC2086 # the line is split into ip's arguments on purpose
+        in_ns "$NS_DUT" ip $line || { echo "bench-live: kernel refused: ip $line" >&2; return 1; }
+    done <"$WORK/kernel-$1.lines"
 }
 
 start_lwt() { # case
@@ -302,10 +323,17 @@ start_lwt() { # case
         echo "$COMMON_LINES"
         case_lines "$1"
     } >"$conf"
-    in_ns "$NS_DUT" taskset -c "$DUT_CPU" "$LWT" daemon --config "$conf" --socket "$SOCK" \
+    # Not through in_ns: $! must be the daemon itself (ip netns exec and taskset exec).
+    ip netns exec "$NS_DUT" taskset -c "$DUT_CPU" "$LWT" daemon --config "$conf" --socket "$SOCK" \
         >"$WORK/lwt-$1.log" 2>&1 &
     DAEMON_PID=$!
     MY_PIDS+=("$DAEMON_PID")
+    if [ "${LWT_INGRESS_DROP:-0}" = 1 ]; then
+        # Diagnostic only (not what lwt does): drop in0's frames at tc ingress, i.e. after
+        # the AF_PACKET tap has copied them, so the kernel's IP stack never sees them.
+        in_ns "$NS_DUT" tc qdisc add dev in0 clsact
+        in_ns "$NS_DUT" tc filter add dev in0 ingress matchall action drop
+    fi
     local i
     for i in $(seq 50); do
         if "$LWT" --socket "$SOCK" stats >/dev/null 2>&1; then return 0; fi
@@ -339,9 +367,10 @@ softnet_drops() { # per-CPU backlog drops (2nd column, hex), "cpu0 cpu1 ..."
     while read -r _ dropped _rest; do printf '%d ' "$((16#$dropped))"; done </proc/net/softnet_stat
 }
 HZ=$(getconf CLK_TCK)
+lwt_in0_rx() { "$LWT" --socket "$SOCK" stats 2>/dev/null | awk '$1 == "in0" { print $2; f = 1 } END { if (!f) print 0 }'; }
 
 run_trafgen() { # cfg, count (0 = until timeout), timeout seconds
-    local args=(-i "$1" -o gen0 -P 1 -Q -C)
+    local args=(-i "$1" -o gen0 -P 1 -Q -C --no-sock-mem)
     [ "$2" -gt 0 ] && args+=(-n "$2")
     in_ns "$NS_GEN" timeout -s INT -k 3 "$3" taskset -c "$GEN_CPU" trafgen "${args[@]}" \
         >>"$WORK/trafgen.log" 2>&1 || true
@@ -351,7 +380,7 @@ verify() { # dut case cfg -> 0 if the sink receives the expected packets
     local dut=$1 cs=$2 cfg=$3 pcap="$WORK/verify-$dut-$cs.pcap" err="$WORK/verify-$dut-$cs.err"
     local rx0 rx1 pid i n
     rx0=$(stat_of "$NS_SINK" sink0 rx_packets)
-    in_ns "$NS_SINK" tshark -i sink0 -f "ether dst $SINK_MAC" -c "$VERIFY_PKTS" -a duration:8 \
+    ip netns exec "$NS_SINK" tshark -i sink0 -f "ether dst $SINK_MAC" -c "$VERIFY_PKTS" -a duration:8 \
         -w "$pcap" >/dev/null 2>"$err" &
     pid=$!
     MY_PIDS+=("$pid")
@@ -384,19 +413,17 @@ cpu_busy_ticks() { # "user nice system idle iowait irq softirq steal" -> busy
     local a=($1)
     echo $((a[0] + a[1] + a[2] + a[5] + a[6]))
 }
+background_load() { # busy % of both CPUs (sum, 0-200) over 1 s
+    local b a
+    b=$(($(cpu_busy_ticks "$(cpu_line $GEN_CPU)") + $(cpu_busy_ticks "$(cpu_line $DUT_CPU)")))
+    sleep 1
+    a=$(($(cpu_busy_ticks "$(cpu_line $GEN_CPU)") + $(cpu_busy_ticks "$(cpu_line $DUT_CPU)")))
+    echo $(((a - b) * 100 / HZ))
+}
 
 echo "== bench-live: $(date -u +%FT%TZ), kernel $(uname -r), $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) vCPUs"
 echo "   trafgen on CPU $GEN_CPU; DUT on CPU $DUT_CPU; RPS=$RPS; ${DURATION}s per case; lwt: $LWT"
 
-# Background load: other work on these 2 vCPUs skews everything.
-b0=$(cpu_line $GEN_CPU); b1=$(cpu_line $DUT_CPU); sleep 1
-a0=$(cpu_line $GEN_CPU); a1=$(cpu_line $DUT_CPU)
-bg0=$(($(cpu_busy_ticks "$a0") - $(cpu_busy_ticks "$b0")))
-bg1=$(($(cpu_busy_ticks "$a1") - $(cpu_busy_ticks "$b1")))
-echo "   background load before start: cpu$GEN_CPU $((bg0 * 100 / HZ))%, cpu$DUT_CPU $((bg1 * 100 / HZ))%"
-if [ $((bg0 + bg1)) -gt $((HZ / 5)) ]; then
-    echo "   WARNING: the machine is not idle; numbers will be skewed (see top)" >&2
-fi
 
 for cs in $CASES; do
     hex=$(frame_hex "$cs")
@@ -419,13 +446,30 @@ for cs in $CASES; do
             destroy_topology
             continue
         fi
-        sleep 0.5
+        # Other work on these 2 vCPUs skews everything: wait (bounded) for a quiet moment.
+        bg=$(background_load)
+        waited=0
+        while [ "$bg" -gt 10 ] && [ "$waited" -lt "${WAIT_IDLE:-30}" ]; do
+            sleep 2; waited=$((waited + 3)); bg=$(background_load)
+        done
+        [ "$bg" -gt 10 ] && echo "   WARNING: ${bg}% background CPU load before this run; its numbers are skewed" >&2
         # Before
         g_tx0=$(stat_of "$NS_GEN" gen0 tx_packets); g_dr0=$(stat_of "$NS_GEN" gen0 tx_dropped)
         s_rx0=$(stat_of "$NS_SINK" sink0 rx_packets); o_dr0=$(stat_of "$NS_DUT" out0 tx_dropped)
         sn0=($(softnet_drops))
         c0=$(cpu_line $DUT_CPU); cg0=$(cpu_line $GEN_CPU)
-        p0=0; [ "$dut" = lwt ] && p0=$(proc_times "$DAEMON_PID")
+        p0=0; l_rx0=0
+        if [ "$dut" = lwt ]; then
+            p0=$(proc_times "$DAEMON_PID")
+            l_rx0=$(lwt_in0_rx)
+        fi
+        perf_pid=""
+        if [ "${PERF:-0}" = 1 ]; then
+            perf record -q -g -C "$DUT_CPU" -o "$WORK/perf-$cs-$dut.data" -- sleep "$DURATION" \
+                >/dev/null 2>&1 &
+            perf_pid=$!
+            MY_PIDS+=("$perf_pid")
+        fi
         t0=$(date +%s%N)
         run_trafgen "$cfg" $((DURATION * 5000000)) "$DURATION"
         t1=$(date +%s%N)
@@ -436,8 +480,17 @@ for cs in $CASES; do
         g_tx1=$(stat_of "$NS_GEN" gen0 tx_packets); g_dr1=$(stat_of "$NS_GEN" gen0 tx_dropped)
         s_rx1=$(stat_of "$NS_SINK" sink0 rx_packets); o_dr1=$(stat_of "$NS_DUT" out0 tx_dropped)
         sn1=($(softnet_drops))
+        l_rx1=0
         if [ "$dut" = lwt ]; then
             "$LWT" --socket "$SOCK" stats >"$WORK/stats-$cs.txt" 2>&1 || true
+            l_rx1=$(lwt_in0_rx)
+        fi
+        if [ -n "$perf_pid" ]; then
+            wait "$perf_pid" 2>/dev/null || true
+            forget_pid "$perf_pid"
+            echo "   perf (CPU $DUT_CPU, top symbols by self time; $WORK/perf-$cs-$dut.data):"
+            perf report -i "$WORK/perf-$cs-$dut.data" --no-children --sort comm,sym --stdio 2>/dev/null |
+                grep -E '^ +[0-9]' | head -25 | sed 's/^/     /' || true
         fi
         wall_ns=$((t1 - t0))
         offered=$((g_tx1 + g_dr1 - g_tx0 - g_dr0))
@@ -453,20 +506,28 @@ for cs in $CASES; do
         ptime=$((p1 - p0))
         # ticks -> ns: ticks * 1e9 / HZ
         read -r opps fpps busy_ns soft_ns proc_ns idle_pct gen_pct <<<"$(awk -v o=$offered -v f=$fwd \
-            -v w=$wall_ns -v b=$busy -v s=$soft -v p=$ptime -v hz=$HZ -v i=$idle -v st=$steal -v gb=$gbusy '
+            -v w=$wall_ns -v b=$busy -v s=$soft -v p=$ptime -v hz=$HZ -v i=$idle -v st=$steal -v gb=$gbusy \
+            -v gi=$((y1[3] - y0[3])) -v gs=$((y1[7] - y0[7])) '
             BEGIN {
                 t = b + i + st; if (t == 0) t = 1
+                gt = gb + gi + gs; if (gt == 0) gt = 1
                 printf "%d %d %.0f %.0f %.0f %.0f %.0f\n", o * 1e9 / w, f * 1e9 / w,
                     f ? b * 1e9 / hz / f : 0, f ? s * 1e9 / hz / f : 0, f ? p * 1e9 / hz / f : 0,
-                    100 * i / t, 100 * gb * 1e9 / hz / w }')"
+                    100 * i / t, 100 * gb / gt }')"
         echo "   offered $opps pps, forwarded $fpps pps ($fwd pkts in $((wall_ns / 1000000)) ms)"
         echo "   DUT CPU $DUT_CPU: busy $busy_ns ns/pkt (softirq $soft_ns), idle ${idle_pct}%; lwt process $proc_ns ns/pkt; CPU $GEN_CPU busy ${gen_pct}%"
         echo "   drops: gen0->in0 backlog $gen_dropped, out0->sink0 backlog $sink_drops, softnet cpu0 $((sn1[0] - sn0[0])) cpu1 $((sn1[1] - sn0[1]))"
-        if [ "$dut" = lwt ] && [ "$fwd" -lt $((offered * 9 / 10)) ]; then
-            echo "   lwt forwarded < 90% of the offered load; drops in \`lwt stats\`:"
-            grep -iE "drop|ring|full|rx |tx " "$WORK/stats-$cs.txt" | grep -vE '\b0\b *$' | head -20 | sed 's/^/     /'
+        if [ "$dut" = lwt ]; then
+            # The daemon does not report its ports' PACKET_STATISTICS, so frames lost in
+            # the AF_PACKET RX ring are inferred: accepted by in0 minus read by lwt.
+            echo "   lwt: read from the in0 ring $((l_rx1 - l_rx0)); lost in the RX ring (inferred)" \
+                "$((g_tx1 - g_tx0 - (l_rx1 - l_rx0)))"
         fi
-        echo "$cs $dut $opps $fpps $busy_ns $soft_ns $proc_ns $idle_pct" >>"$RESULTS"
+        if [ "$dut" = lwt ] && [ "$fwd" -lt $((offered * 9 / 10)) ]; then
+            echo "   lwt forwarded < 90% of the offered load; \`lwt stats\` after the run:"
+            head -30 "$WORK/stats-$cs.txt" | sed 's/^/     /'
+        fi
+        echo "$cs $dut $opps $fpps $busy_ns $soft_ns $proc_ns $idle_pct $bg" >>"$RESULTS"
         stop_lwt
         destroy_topology
     done
@@ -479,13 +540,14 @@ echo
 echo "== Summary (${DURATION}s per case; pps = packets per second; ns/pkt = CPU-ns per forwarded packet)"
 printf '%-9s | %-6s | %11s | %11s | %14s | %s\n' case DUT "offered pps" "fwd pps" "DUT CPU ns/pkt" "component ns/pkt"
 printf '%s\n' "----------|--------|-------------|-------------|----------------|------------------------------"
-while read -r cs dut opps fpps busy soft proc idle; do
+while read -r cs dut opps fpps busy soft proc idle bg; do
     if [ "$opps" = ABORTED ]; then
         printf '%-9s | %-6s | %s\n' "$cs" "$dut" "ABORTED (DUT did not forward; see above)"
         continue
     fi
     if [ "$dut" = lwt ]; then comp="daemon utime+stime $proc"; else comp="softirq $soft"; fi
-    printf '%-9s | %-6s | %11s | %11s | %14s | %s (cpu%s idle %s%%)\n' "$cs" "$dut" "$opps" "$fpps" "$busy" "$comp" "$DUT_CPU" "$idle"
+    printf '%-9s | %-6s | %11s | %11s | %14s | %s (cpu%s idle %s%%; background before %s%%)\n' \
+        "$cs" "$dut" "$opps" "$fpps" "$busy" "$comp" "$DUT_CPU" "$idle" "$bg"
 done <"$RESULTS"
 echo
 echo "Ratios lwt / kernel (forwarded pps; DUT CPU ns/pkt; lwt daemon ns/pkt vs kernel softirq ns/pkt):"

@@ -76,6 +76,8 @@ pub enum Command {
     Route(RouteCmd),
     Rule(RuleCmd),
     Neigh(NeighCmd),
+    /// `bridge fdb ...` (bridge(8), not `ip`): the forwarding database of VXLAN devices.
+    Fdb(FdbCmd),
     Sr(SrCmd),
     Sysctl(SysctlCmd),
 }
@@ -917,6 +919,83 @@ pub struct RuleSpec {
     pub ipproto: Option<u8>,
     pub sport: Option<(u16, u16)>,
     pub dport: Option<(u16, u16)>,
+}
+
+// ---------------------------------------------------------------------------
+// bridge fdb
+// ---------------------------------------------------------------------------
+
+/// `bridge fdb { add | append | replace | del } ...` and `bridge fdb show`
+/// (bridge/fdb.c `do_fdb`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FdbCmd {
+    /// add (Verb::Add), append (Verb::Append), replace (Verb::Replace), del (Verb::Del).
+    Modify {
+        verb: Verb,
+        spec: FdbSpec,
+    },
+    Show(FdbFilter),
+}
+
+/// FDB entry states as bridge(8) names them (`state_a2n` / `state_n2a`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub enum FdbState {
+    /// `permanent` / `local` (NUD_PERMANENT): the default of `bridge fdb add`.
+    #[default]
+    Permanent,
+    /// `static` / `temp` (NUD_REACHABLE | NUD_NOARP), printed `static`.
+    Static,
+    /// `dynamic` (NUD_REACHABLE), printed as nothing.
+    Dynamic,
+}
+
+impl FdbState {
+    /// The word `bridge fdb show` prints ("" for dynamic entries).
+    pub fn name(self) -> &'static str {
+        match self {
+            FdbState::Permanent => "permanent",
+            FdbState::Static => "static",
+            FdbState::Dynamic => "",
+        }
+    }
+}
+
+/// `bridge fdb add LLADDR dev DEV [dst IPADDR] [port PORT] [vni VNI] [self]
+/// [permanent|static|dynamic]` (`fdb_modify`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FdbSpec {
+    pub mac: Mac,
+    pub dev: String,
+    /// `dst IPADDR`: the remote VTEP (NDA_DST).
+    pub dst: Option<IpAddr>,
+    /// `port PORT`: the remote UDP port (NDA_PORT), 0 = the device's.
+    pub port: Option<u16>,
+    /// `vni VNI` (NDA_VNI).
+    pub vni: Option<u32>,
+    pub state: FdbState,
+    /// `router` (NTF_ROUTER).
+    pub router: bool,
+}
+
+/// `bridge fdb show [dev DEV | brport DEV] [state STATE]`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct FdbFilter {
+    pub dev: Option<String>,
+    pub state: Option<FdbState>,
+}
+
+/// An FDB entry as dumped (`bridge fdb show`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FdbEntry {
+    pub mac: Mac,
+    pub dev: String,
+    pub dst: Option<IpAddr>,
+    /// Printed only when it differs from the device's port (as the kernel dumps it).
+    pub port: Option<u16>,
+    /// Printed only when it differs from the device's VNI.
+    pub vni: Option<u32>,
+    pub state: FdbState,
+    pub router: bool,
 }
 
 // ---------------------------------------------------------------------------

@@ -13,6 +13,7 @@ pub mod addr;
 pub mod ast;
 pub mod encap;
 pub mod error;
+pub mod fdb;
 pub mod inet;
 pub mod line;
 pub mod link;

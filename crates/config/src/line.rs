@@ -115,6 +115,10 @@ fn parse_options(args: &mut Args) -> Result<Options> {
 /// Parse one command given as words (e.g. from a command line's argv).
 pub fn parse_words(words: Vec<String>) -> Result<Request> {
     let mut args = Args::new(words);
+    if args.peek() == Some("bridge") {
+        args.advance();
+        return parse_bridge(args);
+    }
     if args.peek() == Some("ip") {
         args.advance();
     }
@@ -158,6 +162,40 @@ pub fn parse_words(words: Vec<String>) -> Result<Request> {
     };
     if let Some(w) = args.peek() {
         // Every object parser consumes its whole line; anything left is junk.
+        return Err(ParseError::new(format!(
+            "unexpected \"{w}\" at the end of the command"
+        )));
+    }
+    Ok(Request { opts, cmd })
+}
+
+/// bridge(8)'s objects, in its order (bridge.c `cmds`); lwt implements `fdb`.
+const BRIDGE_OBJECTS: [&str; 6] = ["link", "fdb", "mdb", "vlan", "vni", "monitor"];
+
+/// `bridge [OPTIONS] fdb ...` (bridge/bridge.c `main`, `do_cmd`).
+fn parse_bridge(mut args: Args) -> Result<Request> {
+    let opts = parse_options(&mut args)?;
+    let obj = args.take().ok_or_else(|| {
+        ParseError::new("an object is required after \"bridge\"")
+            .with_hint("e.g. `bridge fdb add 02:00:00:00:00:09 dev vx0 dst 192.0.2.2`")
+    })?;
+    match first_match(&obj, &BRIDGE_OBJECTS) {
+        Some("fdb") => {}
+        Some(other) => {
+            return Err(ParseError::new(format!(
+                "Object \"{other}\" of bridge is not supported by lwt"
+            ))
+            .with_hint("lwt implements `bridge fdb` (static entries of VXLAN devices)"));
+        }
+        None => {
+            return Err(ParseError::new(format!(
+                "Object \"{obj}\" is unknown, try \"bridge help\"."
+            ))
+            .with_hint("lwt implements `bridge fdb`"));
+        }
+    }
+    let cmd = Command::Fdb(crate::fdb::parse_fdb(&mut args, &opts)?);
+    if let Some(w) = args.peek() {
         return Err(ParseError::new(format!(
             "unexpected \"{w}\" at the end of the command"
         )));

@@ -374,6 +374,12 @@ fn parse_vxlan(args: &mut Args) -> Result<VxlanSpec> {
         return Err(ParseError::new("vxlan: missing virtual network identifier")
             .with_hint("give `id VNI`, or `external` for a flow-based device"));
     }
+    if s.external && s.vni.is_some() {
+        return Err(
+            ParseError::new("vxlan: both 'external' and vni cannot be specified")
+                .with_hint("an external device carries every VNI: drop `id`, and give the VNI per route (`encap ip id VNI ...`)"),
+        );
+    }
     if s.group.is_some() && s.remote.is_some() {
         return Err(ParseError::new(
             "vxlan: both group and remote cannot be specified",

@@ -422,6 +422,7 @@ fn abbreviations_follow_iproute2_order() {
             Command::Rule(_) => "rule",
             Command::Sr(_) => "sr",
             Command::Sysctl(_) => "sysctl",
+            Command::Fdb(_) => "fdb",
         };
         assert_eq!(got, want, "{line}");
     }

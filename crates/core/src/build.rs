@@ -10,9 +10,13 @@ use lwt_fib::{Fib4, Fib6};
 
 use crate::dataplane::*;
 use crate::lwt::Lwt;
+use crate::lwt::ip_tun::IpTunState;
+use crate::lwt::mpls::MplsEncap;
 use crate::lwt::seg6::{self, Seg6Compile, Seg6Encap};
 use crate::lwt::seg6local::{self, Seg6Local};
 use crate::router::{Link, NextHopCfg, Route, Router, seg6_mode};
+use crate::tunnel::TunnelInfo;
+use crate::vxlan::{Remote, VxlanDev, VxlanSock};
 
 impl Router {
     /// The L3 domain of a link: (VRF device ifindex or 0, table of that domain).
@@ -110,7 +114,12 @@ impl Router {
                 None => LinkDpKind::Loopback,
                 Some(cfg::LinkKind::Dummy) => LinkDpKind::Dummy,
                 Some(cfg::LinkKind::Vrf { .. }) => LinkDpKind::Vrf,
+                Some(cfg::LinkKind::Vxlan(_)) => LinkDpKind::Vxlan,
                 Some(_) => LinkDpKind::Ether,
+            };
+            let vxlan = match &l.kind {
+                Some(cfg::LinkKind::Vxlan(v)) => Some(Box::new(self.compile_vxlan(l, v))),
+                _ => None,
             };
             dp.links[l.ifindex as usize] = Some(LinkDp {
                 ifindex: l.ifindex,
@@ -141,8 +150,10 @@ impl Router {
                 proxy_ndp: s.proxy_ndp,
                 seg6_require_hmac: s.seg6_require_hmac,
                 hop_limit: s.hop_limit.unwrap_or(64),
+                vxlan,
             });
         }
+        dp.vxlan_socks = vxlan_socks(&dp);
 
         // Routes grouped by table; the lowest metric wins per destination.
         let mut by_table: BTreeMap<u32, Vec<Route>> = BTreeMap::new();
@@ -198,6 +209,8 @@ impl Router {
                     .and_then(|n| self.link_by_name(n))
                     .map(|l| l.ifindex),
                 fwmark: r.fwmark.map(|m| (m, r.fwmask.unwrap_or(u32::MAX))),
+                // fib_rule_match: a zero tun_id is no selector.
+                tun_id: r.tun_id.filter(|t| *t != 0),
                 l3mdev: r.l3mdev,
                 action: match r.action {
                     RuleAction::Blackhole => RuleActionDp::Blackhole,
@@ -221,7 +234,28 @@ impl Router {
                 dp.neigh.insert((n.dev, n.addr), mac.0);
             }
         }
+        crate::path::vxlan_templates(&mut dp);
         dp
+    }
+
+    /// A VXLAN device with its FDB entries.
+    fn compile_vxlan(&self, l: &Link, v: &cfg::VxlanSpec) -> VxlanDev {
+        let fdb = self
+            .fdb
+            .iter()
+            .filter(|f| f.dev == l.ifindex)
+            .filter_map(|f| {
+                let ip = f.dst?;
+                Some((
+                    f.mac.0,
+                    Remote {
+                        ip,
+                        port: f.port.unwrap_or(0),
+                        vni: f.vni,
+                    },
+                ))
+            });
+        VxlanDev::compile(l.ifindex, l.mac.0, v, fdb)
     }
 
     fn compile_route(&self, r: &Route) -> RouteDp {
@@ -347,7 +381,18 @@ impl Router {
                     mtu: self.links.get(&oif).map_or(1500, |l| l.mtu),
                 }))))
             }
-            _ => None,
+            Encap::Ip(e) => Some(Lwt::IpTun(Box::new(IpTunState::new(
+                TunnelInfo::from_encap_ip(e).ok()?,
+            )))),
+            Encap::Ip6(e) => Some(Lwt::IpTun(Box::new(IpTunState::new(
+                TunnelInfo::from_encap_ip6(e).ok()?,
+            )))),
+            Encap::Mpls(m) => Some(Lwt::Mpls(Box::new(MplsEncap::compile(
+                m,
+                self.sysctl.mpls_ip_ttl_propagate,
+                self.sysctl.mpls_default_ttl,
+            )))),
+            Encap::Xfrm(_) => None,
         }
     }
 
@@ -415,4 +460,31 @@ impl Router {
             _ => None,
         }
     }
+}
+
+/// The receive sockets of the up VXLAN devices: one per (port, family).
+fn vxlan_socks(dp: &Dataplane) -> Vec<VxlanSock> {
+    let mut socks: Vec<VxlanSock> = Vec::new();
+    for l in dp.links.iter().flatten().filter(|l| l.up) {
+        let Some(d) = &l.vxlan else { continue };
+        for &v6 in d.families() {
+            let i = match socks.iter().position(|s| s.port == d.port && s.v6 == v6) {
+                Some(i) => i,
+                None => {
+                    socks.push(VxlanSock {
+                        port: d.port,
+                        v6,
+                        ..Default::default()
+                    });
+                    socks.len() - 1
+                }
+            };
+            if d.external {
+                socks[i].external = Some(d.ifindex);
+            } else {
+                socks[i].by_vni.insert(d.vni, d.ifindex);
+            }
+        }
+    }
+    socks
 }

@@ -34,6 +34,8 @@ pub struct LinkDp {
     pub seg6_require_hmac: i8,
     /// IPv6 hop limit used for packets this router originates through the link.
     pub hop_limit: u8,
+    /// A VXLAN device's parameters (kind `Vxlan`).
+    pub vxlan: Option<Box<crate::vxlan::VxlanDev>>,
 }
 
 /// What kind of device a link is, as far as forwarding cares.
@@ -46,6 +48,8 @@ pub enum LinkDpKind {
     Dummy,
     /// An L3 master device: routing to it means looking up again in its table.
     Vrf,
+    /// A VXLAN device: an Ethernet device whose frames leave encapsulated in UDP.
+    Vxlan,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,6 +119,8 @@ pub struct RuleDp {
     pub iif: Option<u32>,
     pub oif: Option<u32>,
     pub fwmark: Option<(u32, u32)>,
+    /// `tun_id N` (FRA_TUN_ID): matches the id of received tunnel metadata.
+    pub tun_id: Option<u64>,
     pub l3mdev: bool,
     pub action: RuleActionDp,
 }
@@ -144,6 +150,8 @@ pub struct Dataplane {
     pub sysctl: Sysctls,
     /// `sr hmac` keys, for validating received SRHs.
     pub hmac_keys: HashMap<u32, crate::lwt::hmac::HmacKey>,
+    /// VXLAN receive sockets of the up VXLAN devices (a handful: scanned).
+    pub vxlan_socks: Vec<crate::vxlan::VxlanSock>,
 }
 
 impl Dataplane {

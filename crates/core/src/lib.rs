@@ -17,6 +17,9 @@ pub mod router;
 pub mod show;
 pub mod stats;
 pub mod sysctl;
+pub mod tunnel;
+pub mod vxlan;
+pub mod vxlan_config;
 
 pub use dataplane::Dataplane;
 pub use drop_reason::DropReason;

@@ -29,6 +29,22 @@ pub struct Meta {
     /// How many lightweight-tunnel hooks have run on this packet (the kernel's
     /// recursion limit is 8).
     pub lwt_depth: u8,
+    /// Tunnel metadata (the kernel's metadata dst): filled from the outer headers by a
+    /// flow-based device on receive, or transmit parameters given to a reply. Routing a
+    /// packet replaces it by the route's own (`encap ip`), as `skb_dst_drop` does.
+    pub tun: Option<crate::tunnel::TunnelMeta>,
+}
+
+impl Meta {
+    /// The id of received tunnel metadata, for `tun_id` rules (route input copies it
+    /// into `flowi_tun_key.tun_id`; transmit metadata is never matched).
+    #[inline]
+    pub fn rx_tun_id(&self) -> u64 {
+        match &self.tun {
+            Some(t) if !t.is_tx() => t.key.id,
+            _ => 0,
+        }
+    }
 }
 
 impl Default for PacketBuf {

@@ -104,6 +104,8 @@ pub struct Router {
     pub if_sysctl: BTreeMap<String, IfSysctls>,
     pub tunsrc: Option<Ipv6Addr>,
     pub hmac_keys: BTreeMap<u32, HmacKey>,
+    /// Static FDB entries of VXLAN devices (`bridge fdb add`), oldest first.
+    pub fdb: Vec<crate::vxlan_config::FdbCfg>,
     next_slot: u32,
 }
 
@@ -155,6 +157,7 @@ impl Router {
             if_sysctl: BTreeMap::new(),
             tunsrc: None,
             hmac_keys: BTreeMap::new(),
+            fdb: Vec::new(),
             next_slot: 1,
         }
     }
@@ -269,6 +272,8 @@ impl Router {
             }
             Command::Sr(c) => self.apply_sr(c),
             Command::Sysctl(c) => self.apply_sysctl(c),
+            Command::Fdb(cfg::FdbCmd::Modify { verb, spec }) => self.apply_fdb(*verb, spec),
+            Command::Fdb(cfg::FdbCmd::Show(_)) => Ok(()),
             Command::Route(RouteCmd::Show(_) | RouteCmd::Get(_))
             | Command::Addr(cfg::AddrCmd::Show(_))
             | Command::Rule(RuleCmd::Show(_))
@@ -299,6 +304,11 @@ impl Router {
                 self.next_ifindex += 1;
                 let mac = spec.address.unwrap_or_else(|| derived_mac(ifindex));
                 let vrf = matches!(kind, LinkKind::Vrf { .. });
+                let default_mtu = match &kind {
+                    LinkKind::Vrf { .. } => 65575,
+                    LinkKind::Vxlan(v) => self.vxlan_default_mtu(v),
+                    _ => DEFAULT_MTU,
+                };
                 self.links.insert(
                     ifindex,
                     Link {
@@ -307,7 +317,7 @@ impl Router {
                         kind: Some(kind),
                         mac,
                         mac_explicit: spec.address.is_some(),
-                        mtu: spec.mtu.unwrap_or(if vrf { 65575 } else { DEFAULT_MTU }),
+                        mtu: spec.mtu.unwrap_or(default_mtu),
                         up: spec.up.unwrap_or(false),
                         master: None,
                         addrs: Vec::new(),
@@ -316,6 +326,7 @@ impl Router {
                 if vrf {
                     self.add_l3mdev_rules();
                 }
+                self.add_default_remote(ifindex);
                 self.set_link(ifindex, spec)
             }
             LinkCmd::Set(spec) => {
@@ -346,6 +357,7 @@ impl Router {
                 self.routes
                     .retain(|r| !r.nexthops.iter().any(|n| n.dev == Some(ifindex)));
                 self.neighs.retain(|n| n.dev != ifindex);
+                self.fdb.retain(|f| f.dev != ifindex);
                 Ok(())
             }
             LinkCmd::Show(_) => Ok(()),
@@ -366,11 +378,11 @@ impl Router {
                 Ok(())
             }
             LinkKind::Port { .. } | LinkKind::Tap | LinkKind::Dummy => Ok(()),
-            LinkKind::Vxlan(_) | LinkKind::Xfrm(_) => Err(ApplyError::new(format!(
-                "link type \"{}\" is not supported yet",
-                kind.name()
-            ))
-            .hint("lwt supports port, tap, dummy and vrf links")),
+            LinkKind::Vxlan(v) => self.check_vxlan(v),
+            LinkKind::Xfrm(_) => Err(ApplyError::new(
+                "link type \"xfrm\" is not supported by lwt",
+            )
+            .hint("lwt has no IPsec (XFRM) support; it implements port, tap, dummy, vrf and vxlan links")),
         }
     }
 
@@ -433,6 +445,10 @@ impl Router {
         }
         if let Some(m) = master {
             l.master = m;
+        }
+        if spec.up == Some(true) {
+            // vxlan_open: the device's UDP sockets are opened when it comes up.
+            self.check_vxlan_sockets(ifindex)?;
         }
         Ok(())
     }
@@ -529,10 +545,6 @@ impl Router {
     fn apply_rule(&mut self, verb: Verb, spec: &cfg::RuleSpec) -> Result<(), ApplyError> {
         for d in [&spec.iif, &spec.oif].into_iter().flatten() {
             self.ifindex(d)?;
-        }
-        if spec.tun_id.is_some() {
-            return Err(ApplyError::new("tun_id rules are not supported yet")
-                .hint("tunnel metadata arrives with flow-based VXLAN support"));
         }
         let mut spec = spec.clone();
         if spec.action == RuleAction::ToTable
@@ -782,7 +794,7 @@ impl Router {
             dev,
             weight: nh.weight,
             onlink: nh.onlink,
-            encap: nh.encap.clone(),
+            encap: nh.encap.as_ref().map(crate::vxlan_config::canonical_encap),
             vrf_bound,
         })
     }
@@ -867,11 +879,21 @@ impl Router {
                 }
                 Ok(bound)
             }
-            other => Err(ApplyError::new(format!(
-                "RTNETLINK answers: Operation not supported (encap {} not supported yet)",
-                other.type_name()
-            ))
-            .hint("lwt currently implements encap seg6 and seg6local")),
+            Encap::Ip(_) | Encap::Ip6(_) => {
+                crate::vxlan_config::check_encap_ip(e)?;
+                Ok(None)
+            }
+            Encap::Mpls(m) => {
+                crate::lwt::mpls::validate(m)
+                    .map_err(|msg| ApplyError::new(format!("{msg}.")).hint(
+                        "labels are 0..1048575 except 3 (implicit null), at most 30 of them",
+                    ))?;
+                Ok(None)
+            }
+            Encap::Xfrm(_) => Err(ApplyError::new(
+                "RTNETLINK answers: Operation not supported",
+            )
+            .hint("lwt has no IPsec (XFRM) support: encap xfrm needs xfrm interfaces; it implements encap seg6, seg6local, ip, ip6 and mpls")),
         }
     }
 }
@@ -884,6 +906,7 @@ fn rule_matches(want: &cfg::RuleSpec, have: &cfg::RuleSpec) -> bool {
         && (want.iif.is_none() || want.iif == have.iif)
         && (want.oif.is_none() || want.oif == have.oif)
         && (want.table.is_none() || want.table == have.table)
+        && (want.tun_id.is_none() || want.tun_id == have.tun_id)
         && (!want.l3mdev || have.l3mdev)
 }
 

@@ -354,6 +354,7 @@ pub fn render_live(router: &Router, req: &cfg::Request, live: &Live<'_>) -> Stri
             opts,
         ),
         Command::Sr(SrCmd::HmacShow) => r::render_hmac_keys(&router.hmac_entries(), opts),
+        Command::Fdb(cfg::FdbCmd::Show(f)) => r::render_fdbs(&router.fdb_entries(), opts, f),
         _ => String::new(),
     }
 }

@@ -18,6 +18,10 @@ pub struct Sysctls {
     pub icmp6_ratelimit_ms: u32,
     /// `net.ipv6.auto_flowlabels`: whether lwt-originated IPv6 packets get a flow label.
     pub auto_flowlabels: bool,
+    /// `net.mpls.ip_ttl_propagate`: `encap mpls` routes without `ttl` copy the IP TTL.
+    pub mpls_ip_ttl_propagate: bool,
+    /// `net.mpls.default_ttl`: their label TTL otherwise.
+    pub mpls_default_ttl: u8,
 }
 
 impl Default for Sysctls {
@@ -31,6 +35,8 @@ impl Default for Sysctls {
             icmp_ratelimit_ms: 1000,
             icmp6_ratelimit_ms: 1000,
             auto_flowlabels: false,
+            mpls_ip_ttl_propagate: true,
+            mpls_default_ttl: 255,
         }
     }
 }
@@ -111,6 +117,17 @@ pub fn parse(key: &str, value: &str) -> Result<SysctlSet, String> {
         }),
         "net.ipv6.auto_flowlabels" => g(|s, v| {
             s.auto_flowlabels = v != 0;
+            Ok(())
+        }),
+        "net.mpls.ip_ttl_propagate" => g(|s, v| {
+            s.mpls_ip_ttl_propagate = boolean(v)?;
+            Ok(())
+        }),
+        "net.mpls.default_ttl" => g(|s, v| {
+            if !(1..=255).contains(&v) {
+                return Err(format!("value {v} is out of range (1..255)"));
+            }
+            s.mpls_default_ttl = v as u8;
             Ok(())
         }),
         _ => per_if(&key, v),

@@ -11,8 +11,11 @@
 //! found by parsing: Ethernet (+ 802.1Q/802.1ad tags), IPv4 / IPv6 (+ extension headers),
 //! through IP-in-IP / SRv6 encapsulation to the innermost IP header, then TCP or UDP.
 //! Only one checksum per packet can be partial, and encapsulating kernel code (seg6, ip6ip6,
-//! ipip) leaves the inner one partial, so the innermost is the right one. Frames with
-//! anything else (fragments, GRE, UDP tunnels whose outer checksum was computed by
+//! ipip) leaves the inner one partial, so the innermost is the right one. UDP tunnels
+//! (VXLAN, Geneve) are the exception: `udp_set_csum` leaves the *outer* UDP checksum
+//! partial when the inner packet had none pending, recognisable by the field holding
+//! exactly the folded pseudo-header sum; that one is completed. Frames with anything else
+//! (fragments, GRE, UDP tunnels whose outer checksum was computed by
 //! local-checksum-offload) are left alone and reported as not fixed.
 
 const ETH_P_8021Q: u16 = 0x8100;
@@ -34,7 +37,7 @@ fn be16(b: &[u8], at: usize) -> Option<u16> {
 /// Finishes the partial TCP/UDP checksum of an Ethernet frame in place.
 /// Returns whether a checksum was written.
 pub fn complete_partial(frame: &mut [u8]) -> bool {
-    let Some((l4, len, proto)) = locate_l4(frame) else {
+    let Some((l3, l4, len, proto)) = locate_l4(frame) else {
         return false;
     };
     let field = match proto {
@@ -48,6 +51,7 @@ pub fn complete_partial(frame: &mut [u8]) -> bool {
     if proto == IPPROTO_UDP
         && let Some(dport) = be16(seg, 2)
         && UDP_TUNNEL_PORTS.contains(&dport)
+        && be16(seg, 6) != Some(pseudo_header_sum(frame, l3, len as u32, proto))
     {
         return false;
     }
@@ -84,9 +88,24 @@ fn ones_complement_sum(data: &[u8]) -> u16 {
     acc as u16
 }
 
-/// Finds the innermost TCP/UDP header: (offset, length up to the end of its IP packet,
-/// protocol).
-fn locate_l4(f: &[u8]) -> Option<(usize, usize, u8)> {
+/// The folded (not complemented) pseudo-header sum of the IPv4 or IPv6 header at `l3`
+/// for an upper-layer segment of `len` bytes: what a partial checksum field holds.
+fn pseudo_header_sum(f: &[u8], l3: usize, len: u32, proto: u8) -> u16 {
+    let addrs = match f.get(l3).map(|b| b >> 4) {
+        Some(4) => f.get(l3 + 12..l3 + 20),
+        _ => f.get(l3 + 8..l3 + 40),
+    };
+    let mut acc = u64::from(ones_complement_sum(addrs.unwrap_or(&[])));
+    acc += u64::from(proto) + u64::from(len);
+    while acc > 0xffff {
+        acc = (acc & 0xffff) + (acc >> 16);
+    }
+    acc as u16
+}
+
+/// Finds the innermost TCP/UDP header: (offset of its IP header, its offset, length up
+/// to the end of its IP packet, protocol).
+fn locate_l4(f: &[u8]) -> Option<(usize, usize, usize, u8)> {
     let mut off = 12;
     let mut ethertype = be16(f, off)?;
     while ethertype == ETH_P_8021Q || ethertype == ETH_P_8021AD {
@@ -107,7 +126,7 @@ fn locate_l4(f: &[u8]) -> Option<(usize, usize, u8)> {
             _ => return None,
         };
         match next {
-            IPPROTO_TCP | IPPROTO_UDP => return Some((l4, end.checked_sub(l4)?, next)),
+            IPPROTO_TCP | IPPROTO_UDP => return Some((off, l4, end.checked_sub(l4)?, next)),
             IPPROTO_IPIP | IPPROTO_IPV6 => {
                 proto = next;
                 off = l4;
@@ -229,6 +248,25 @@ mod tests {
         let (mut f, l3) = udp4_partial(true);
         assert!(complete_partial(&mut f));
         assert!(verifies_v4(&f, l3));
+    }
+
+    #[test]
+    fn vxlan_outer_checksum_only_when_it_is_the_partial_one() {
+        // Destination port 4789: the outer UDP header of a VXLAN packet.
+        let (mut f, l3) = udp4_partial(false);
+        f[l3 + 22..l3 + 24].copy_from_slice(&4789u16.to_be_bytes());
+        let udp_len = u16::from_be_bytes([f[l3 + 24], f[l3 + 25]]);
+        let p = pseudo_v4(&f, l3, udp_len);
+        f[l3 + 26..l3 + 28].copy_from_slice(&p.to_be_bytes());
+        assert!(
+            complete_partial(&mut f),
+            "the field holds the pseudo-header sum"
+        );
+        assert!(verifies_v4(&f, l3));
+        // A complete outer checksum (the inner one was the partial one) is left alone.
+        let before = f.clone();
+        assert!(!complete_partial(&mut f));
+        assert_eq!(f, before);
     }
 
     #[test]

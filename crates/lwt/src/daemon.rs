@@ -538,6 +538,7 @@ fn modifies(c: &Command) -> bool {
             | Command::Rule(RuleCmd::Show(_))
             | Command::Neigh(NeighCmd::Show(_))
             | Command::Sr(SrCmd::TunsrcShow | SrCmd::HmacShow)
+            | Command::Fdb(lwt_config::FdbCmd::Show(_))
     )
 }
 

@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 const USAGE: &str = "usage:
-  lwt run --config FILE --in LINK=FILE.pcap [--in ...] --out DIR
+  lwt run --config FILE --in LINK=FILE.pcap [--in ...] --out DIR [--trace]
   lwt check --config FILE
   lwt daemon --config FILE [--socket PATH]
   lwt [-j] [-s] [-4|-6] OBJECT COMMAND ...   (talks to a running daemon)";
@@ -71,6 +71,7 @@ fn run(args: &[String]) -> Result<(), Failure> {
             let mut config = None;
             let mut inputs = Vec::new();
             let mut out = None;
+            let mut trace = false;
             let mut it = args[1..].iter();
             while let Some(a) = it.next() {
                 match a.as_str() {
@@ -83,12 +84,13 @@ fn run(args: &[String]) -> Result<(), Failure> {
                         inputs.push((link.to_string(), PathBuf::from(file)));
                     }
                     "--out" | "-o" => out = Some(PathBuf::from(value(&mut it, a)?)),
+                    "--trace" => trace = true,
                     other => return Err(usage(&format!("unknown option \"{other}\" for run"))),
                 }
             }
             let config = config.ok_or_else(|| usage("run needs --config FILE"))?;
             let out = out.ok_or_else(|| usage("run needs --out DIR"))?;
-            let summary = offline::run(&config, &inputs, &out)?;
+            let summary = offline::run(&config, &inputs, &out, trace)?;
             print!("{summary}");
             Ok(())
         }

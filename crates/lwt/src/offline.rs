@@ -1,6 +1,7 @@
 //! `lwt run`: the offline runner. Every port or tap link is a pcap endpoint: frames of
 //! the input files are processed in timestamp order and what each link transmits is
-//! written to `DIR/LINK.pcap`.
+//! written to `DIR/LINK.pcap`. With `--trace`, the tunnel metadata VXLAN devices
+//! receive and send with is printed per frame.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -20,7 +21,12 @@ fn is_endpoint(router: &Router, ifindex: u32) -> bool {
 }
 
 /// Runs the configuration over the input captures and returns the summary text.
-pub fn run(config: &Path, inputs: &[(String, PathBuf)], out: &Path) -> Result<String, Failure> {
+pub fn run(
+    config: &Path,
+    inputs: &[(String, PathBuf)],
+    out: &Path,
+    trace: bool,
+) -> Result<String, Failure> {
     let loaded = load::load(config)?;
     let router = loaded.router;
     let dp = router.dataplane();
@@ -61,9 +67,13 @@ pub fn run(config: &Path, inputs: &[(String, PathBuf)], out: &Path) -> Result<St
     }
 
     let mut worker = Worker::new();
+    if trace {
+        worker.trace = Some(Vec::new());
+    }
     let mut pkt = PacketBuf::new();
     let mut next_tick = 0;
-    for (ts, iif, data) in &frames {
+    let mut traced = String::new();
+    for (n, (ts, iif, data)) in frames.iter().enumerate() {
         worker.now_ms = ts.as_millis() as u64;
         if !pkt.load(data, *iif) {
             worker.stats.drop(DropReason::FrameTooLarge);
@@ -91,11 +101,16 @@ pub fn run(config: &Path, inputs: &[(String, PathBuf)], out: &Path) -> Result<St
         if let Some(e) = err {
             return Err(fail(format!("lwt: {e}")));
         }
+        if let Some(lines) = worker.trace.as_mut() {
+            for l in lines.drain(..) {
+                traced.push_str(&format!("frame {}: {l}\n", n + 1));
+            }
+        }
     }
     for (_, sink) in sinks {
         sink.finish().map_err(|e| fail(format!("lwt: {e}")))?;
     }
-    Ok(summary(&router, &worker.stats, frames.len(), out))
+    Ok(traced + &summary(&router, &worker.stats, frames.len(), out))
 }
 
 /// The run summary: what `lwt stats` shows, after the number of frames processed.

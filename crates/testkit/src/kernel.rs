@@ -288,6 +288,7 @@ impl KernelRouter {
     /// * `sr hmac set KEYID ALGO SECRET`: `ip sr hmac set KEYID ALGO` prompts for the
     ///   secret, so it runs on its own with `SECRET` fed to it.
     /// * `sysctl [-w] KEY=VALUE ...` writes `/proc/sys` inside the namespace.
+    /// * `bridge ...` (e.g. `bridge fdb add ...`) runs `bridge -n NS ...`.
     /// * Blank lines and `#` comments are skipped.
     ///
     /// Fails on the first line the kernel rejects, naming it.
@@ -364,6 +365,8 @@ enum Step {
     },
     /// Write these sysctls.
     Sysctl(Vec<(String, String)>),
+    /// `bridge -n NS ARGS...` (a `bridge fdb ...` line).
+    Bridge(Vec<String>),
 }
 
 /// Turn configuration lines into steps (pure, so it is unit-tested).
@@ -405,6 +408,8 @@ fn plan(lines: &[&str]) -> Result<Vec<(Vec<String>, Step)>> {
                 return Err(bad("expected KEY=VALUE"));
             }
             Step::Sysctl(kv)
+        } else if object == "bridge" {
+            Step::Bridge(toks[1..].iter().map(|s| s.to_string()).collect())
         } else if toks.len() >= 3 && toks[..3] == ["sr", "hmac", "set"] {
             if toks.len() < 5 {
                 return Err(bad("expected `sr hmac set KEYID ALGO SECRET`"));
@@ -464,6 +469,11 @@ pub fn apply_lines(ns: &Netns, lines: &[&str]) -> Result<()> {
                 command(&argv, Some(format!("{secret}\n").as_bytes())).map(|_| ())
             }
             Step::Sysctl(kv) => kv.iter().try_for_each(|(k, v)| ns.sysctl(k, v)),
+            Step::Bridge(args) => {
+                let mut argv = vec!["bridge", "-n", ns.name()];
+                argv.extend(args.iter().map(String::as_str));
+                command(&argv, None).map(|_| ())
+            }
         };
         r.map_err(|e| {
             let what = failed_batch_line(e.message())

@@ -2,6 +2,7 @@
 //! (text) and the way `ip -j` prints them (JSON, via the ordered [`Json`]).
 
 pub mod encap;
+pub mod fdb;
 pub mod json;
 pub mod link;
 pub mod neigh;
@@ -10,6 +11,7 @@ pub mod rule;
 pub mod sr;
 
 pub use encap::{encap_cmdline, encap_json, encap_text};
+pub use fdb::{fdb_json, render_fdb, render_fdbs};
 pub use json::{Json, json_list};
 pub use link::{addr_json, link_json, render_addrs, render_link, render_link_addrs, render_links};
 pub use neigh::{neigh_json, render_neigh, render_neighs};

@@ -5,9 +5,13 @@
 //! so the packet path only copies and patches.
 
 pub mod hmac;
+pub mod ip_tun;
+pub mod mpls;
 pub mod seg6;
 pub mod seg6local;
 
+pub use ip_tun::IpTunState;
+pub use mpls::MplsEncap;
 pub use seg6::Seg6Encap;
 pub use seg6local::Seg6Local;
 
@@ -16,6 +20,10 @@ pub use seg6local::Seg6Local;
 pub enum Lwt {
     Seg6(Box<Seg6Encap>),
     Seg6Local(Box<Seg6Local>),
+    /// `encap ip` / `encap ip6`: inert, read by the device (no redirect flags).
+    IpTun(Box<IpTunState>),
+    /// `encap mpls`: the xmit hook (XMIT_REDIRECT).
+    Mpls(Box<MplsEncap>),
 }
 
 impl Lwt {
@@ -32,6 +40,22 @@ impl Lwt {
             // seg6local is INPUT_REDIRECT only: locally generated packets to a SID are
             // routed normally.
             Lwt::Seg6Local(_) => false,
+            Lwt::IpTun(_) | Lwt::Mpls(_) => false,
+        }
+    }
+
+    /// Whether the state hooks transmission right before neighbour resolution
+    /// (XMIT_REDIRECT).
+    pub fn has_xmit(&self) -> bool {
+        matches!(self, Lwt::Mpls(_))
+    }
+
+    /// `lwtunnel_headroom`: what the route MTU loses to the encapsulation (only states
+    /// with an output or xmit redirect count).
+    pub fn mtu_headroom(&self) -> usize {
+        match self {
+            Lwt::Mpls(m) => m.headroom(),
+            _ => 0,
         }
     }
 }

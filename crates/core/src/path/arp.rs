@@ -1,5 +1,6 @@
 //! ARP: answers for our addresses and, with `proxy_arp`, for addresses routed through
-//! another link (`arp_process`); learns senders.
+//! another link (`arp_process`); learns senders. Over a flow-based VXLAN device the
+//! reply carries the request's metadata reversed.
 
 use std::net::IpAddr;
 
@@ -46,6 +47,7 @@ pub(crate) fn rcv(cx: &mut Cx<'_>, pkt: &mut PacketBuf) -> Verdict {
             src: IpAddr::V4(sip),
             dst: IpAddr::V4(tip),
             mark: 0,
+            tun_id: pkt.meta.rx_tun_id(),
         };
         match lookup::lookup(cx.dp, &flow) {
             Res::Route(r) if r.kind == RouteKind::Unicast => {
@@ -71,5 +73,8 @@ pub(crate) fn rcv(cx: &mut Cx<'_>, pkt: &mut PacketBuf) -> Verdict {
     let _ = buf;
     pkt.pull_front(14);
     output::push_eth(pkt, sha.0, mac, ethertype::ARP);
-    Verdict::Tx(iif)
+    // arp_process: a request that came through a flow-based tunnel is answered the way it
+    // came (`iptunnel_metadata_reply`).
+    pkt.meta.tun = pkt.meta.tun.and_then(|t| t.reply());
+    output::emit(cx, pkt, iif)
 }

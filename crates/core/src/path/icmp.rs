@@ -207,6 +207,7 @@ fn select_src6(cx: &Cx<'_>, l3_iif: u32, dst: Ipv6Addr) -> Option<Ipv6Addr> {
         src: IpAddr::V6(Ipv6Addr::UNSPECIFIED),
         dst: IpAddr::V6(dst),
         mark: 0,
+        tun_id: 0,
     };
     let oif = match lookup::lookup(cx.dp, &flow) {
         Res::Route(r) => lookup::select_nexthop(r, 0).map(|n| n.oif),

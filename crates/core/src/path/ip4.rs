@@ -62,6 +62,7 @@ pub(crate) fn route_input_key(
         src: IpAddr::V4(src),
         dst: IpAddr::V4(dst),
         mark: pkt.meta.mark,
+        tun_id: pkt.meta.rx_tun_id(),
     };
     let hash = super::flow_hash(&src.octets(), &dst.octets(), proto);
     match lookup::lookup(cx.dp, &flow) {
@@ -123,7 +124,10 @@ pub(crate) fn forward(cx: &mut Cx<'_>, pkt: &mut PacketBuf, nh: &NextHopDp) -> V
             DropReason::TtlExpired,
         );
     }
-    let mtu = cx.dp.link(nh.oif).map_or(1500, |l| l.mtu) as usize;
+    // The route MTU is the device's less an xmit-redirect encapsulation (MPLS labels,
+    // `lwtunnel_headroom`).
+    let mtu = (cx.dp.link(nh.oif).map_or(1500, |l| l.mtu) as usize)
+        .saturating_sub(nh.lwt.as_ref().map_or(0, |l| l.mtu_headroom()));
     if pkt.len() > mtu {
         if df {
             return icmp::error4(
@@ -138,10 +142,12 @@ pub(crate) fn forward(cx: &mut Cx<'_>, pkt: &mut PacketBuf, nh: &NextHopDp) -> V
     }
     Ipv4Packet::new_unchecked(pkt.data_mut()).dec_ttl_update_checksum();
     cx.w.stats.forwarded += 1;
+    // The route replaces any received tunnel metadata (`skb_dst_drop`).
+    pkt.meta.tun = None;
     out_nexthop(cx, pkt, nh, dst, 0)
 }
 
-fn out_nexthop(
+pub(crate) fn out_nexthop(
     cx: &mut Cx<'_>,
     pkt: &mut PacketBuf,
     nh: &NextHopDp,
@@ -165,11 +171,13 @@ fn out_nexthop(
         };
     }
     let via = nh.gateway.unwrap_or(IpAddr::V4(dst));
-    output::xmit(cx, pkt, nh.oif, via)
+    output::xmit_nh(cx, pkt, nh, via)
 }
 
 /// Sends a packet this router originates, from the L3 domain of link `l3_iif`.
 pub(crate) fn output_local(cx: &mut Cx<'_>, pkt: &mut PacketBuf, l3_iif: u32) -> Verdict {
+    // An output route replaces any tunnel metadata the packet was built from.
+    pkt.meta.tun = None;
     let (src, dst, proto) = {
         let ip = Ipv4Packet::new_unchecked(pkt.data());
         (ip.src_addr(), ip.dst_addr(), ip.protocol())
@@ -182,6 +190,7 @@ pub(crate) fn output_local(cx: &mut Cx<'_>, pkt: &mut PacketBuf, l3_iif: u32) ->
         src: IpAddr::V4(src),
         dst: IpAddr::V4(dst),
         mark: pkt.meta.mark,
+        tun_id: 0,
     };
     let route = match lookup::lookup(cx.dp, &flow) {
         Res::Route(r) => r,
@@ -235,13 +244,16 @@ fn local(cx: &mut Cx<'_>, pkt: &mut PacketBuf) -> Verdict {
                 Verdict::Consumed
             }
         }
-        ip_proto::UDP => icmp::error4(
-            cx,
-            pkt,
-            (icmpv4::TYPE_DEST_UNREACH, 3, 0),
-            Limit::Icmp,
-            DropReason::LocalNoListener,
-        ),
+        ip_proto::UDP => match super::vxlan::rcv(cx, pkt, hlen) {
+            Some(v) => v,
+            None => icmp::error4(
+                cx,
+                pkt,
+                (icmpv4::TYPE_DEST_UNREACH, 3, 0),
+                Limit::Icmp,
+                DropReason::LocalNoListener,
+            ),
+        },
         ip_proto::TCP => Verdict::Drop(DropReason::LocalNoListener),
         _ => icmp::error4(
             cx,

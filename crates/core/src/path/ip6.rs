@@ -9,7 +9,7 @@ use super::lookup::{self, Flow, Res};
 use super::{Cx, Verdict, icmp, output};
 use crate::dataplane::{LinkDpKind, NextHopDp, RouteDp, RouteKind};
 use crate::drop_reason::DropReason;
-use crate::packet::PacketBuf;
+use crate::packet::{Meta, PacketBuf};
 
 /// `ip6_rcv`: header checks, then NDP for multicast, else routing.
 pub(crate) fn rcv(cx: &mut Cx<'_>, pkt: &mut PacketBuf, src_mac: [u8; 6]) -> Verdict {
@@ -32,16 +32,17 @@ pub(crate) fn rcv(cx: &mut Cx<'_>, pkt: &mut PacketBuf, src_mac: [u8; 6]) -> Ver
     route_input(cx, pkt, Some(src_mac))
 }
 
-fn ingress_flow(cx: &Cx<'_>, iif: u32, src: Ipv6Addr, dst: Ipv6Addr, mark: u32) -> Flow {
-    let link = cx.dp.link(iif);
+fn ingress_flow(cx: &Cx<'_>, meta: &Meta, src: Ipv6Addr, dst: Ipv6Addr) -> Flow {
+    let link = cx.dp.link(meta.iif);
     let l3_dev = link.map_or(0, |l| l.l3_dev);
     Flow {
-        iif: if l3_dev != 0 { l3_dev } else { iif },
+        iif: if l3_dev != 0 { l3_dev } else { meta.iif },
         oif: 0,
         l3_table: link.and_then(|l| l.l3_table),
         src: IpAddr::V6(src),
         dst: IpAddr::V6(dst),
-        mark,
+        mark: meta.mark,
+        tun_id: meta.rx_tun_id(),
     }
 }
 
@@ -72,7 +73,7 @@ pub(crate) fn route_input_opts(
             ip.flow_label(),
         )
     };
-    let flow = ingress_flow(cx, pkt.meta.iif, src, dst, pkt.meta.mark);
+    let flow = ingress_flow(cx, &pkt.meta, src, dst);
     match lookup::lookup(cx.dp, &flow) {
         Res::Route(route) => {
             if route.kind == RouteKind::Local && !local_ok {
@@ -177,7 +178,10 @@ pub(crate) fn forward(cx: &mut Cx<'_>, pkt: &mut PacketBuf, nh: &NextHopDp) -> V
             DropReason::HopLimitExpired,
         );
     }
-    let mtu = cx.dp.link(nh.oif).map_or(1500, |l| l.mtu) as usize;
+    // The route MTU is the device's less an xmit-redirect encapsulation (MPLS labels,
+    // `lwtunnel_headroom`).
+    let mtu = (cx.dp.link(nh.oif).map_or(1500, |l| l.mtu) as usize)
+        .saturating_sub(nh.lwt.as_ref().map_or(0, |l| l.mtu_headroom()));
     if pkt.len() > mtu {
         return icmp::error6(
             cx,
@@ -190,11 +194,13 @@ pub(crate) fn forward(cx: &mut Cx<'_>, pkt: &mut PacketBuf, nh: &NextHopDp) -> V
     }
     Ipv6Packet::new_unchecked(pkt.data_mut()).set_hop_limit(hl - 1);
     cx.w.stats.forwarded += 1;
+    // The route replaces any received tunnel metadata (`skb_dst_drop`).
+    pkt.meta.tun = None;
     out_nexthop(cx, pkt, nh, dst, 0)
 }
 
 /// Output through a next hop: a VRF device means "look up again in its table".
-fn out_nexthop(
+pub(crate) fn out_nexthop(
     cx: &mut Cx<'_>,
     pkt: &mut PacketBuf,
     nh: &NextHopDp,
@@ -218,7 +224,7 @@ fn out_nexthop(
         };
     }
     let via = nh.gateway.unwrap_or(IpAddr::V6(dst));
-    output::xmit(cx, pkt, nh.oif, via)
+    output::xmit_nh(cx, pkt, nh, via)
 }
 
 /// Sends a packet this router originates (echo reply, ICMP error): output route lookup in
@@ -227,6 +233,8 @@ pub(crate) fn output_local(cx: &mut Cx<'_>, pkt: &mut PacketBuf, l3_iif: u32) ->
     if pkt.meta.lwt_depth >= 8 {
         return Verdict::Drop(DropReason::LwtRecursion);
     }
+    // An output route replaces any tunnel metadata the packet was built from.
+    pkt.meta.tun = None;
     let (src, dst, nh) = {
         let ip = Ipv6Packet::new_unchecked(pkt.data());
         (ip.src_addr(), ip.dst_addr(), ip.next_header())
@@ -240,6 +248,7 @@ pub(crate) fn output_local(cx: &mut Cx<'_>, pkt: &mut PacketBuf, l3_iif: u32) ->
         src: IpAddr::V6(src),
         dst: IpAddr::V6(dst),
         mark: pkt.meta.mark,
+        tun_id: 0,
     };
     let route = match lookup::lookup(cx.dp, &flow) {
         Res::Route(r) => r,
@@ -290,14 +299,17 @@ fn local(cx: &mut Cx<'_>, pkt: &mut PacketBuf, src_mac: Option<[u8; 6]>) -> Verd
                 _ => Verdict::Consumed,
             }
         }
-        ip_proto::UDP => icmp::error6(
-            cx,
-            pkt,
-            icmpv6::TYPE_DEST_UNREACH,
-            4,
-            0,
-            DropReason::LocalNoListener,
-        ),
+        ip_proto::UDP => match super::vxlan::rcv(cx, pkt, off) {
+            Some(v) => v,
+            None => icmp::error6(
+                cx,
+                pkt,
+                icmpv6::TYPE_DEST_UNREACH,
+                4,
+                0,
+                DropReason::LocalNoListener,
+            ),
+        },
         ip_proto::TCP => Verdict::Drop(DropReason::LocalNoListener),
         ip_proto::NONE => Verdict::Consumed,
         _ => {
@@ -398,6 +410,9 @@ fn ndp(cx: &mut Cx<'_>, pkt: &mut PacketBuf, off: usize, src_mac: [u8; 6]) -> Ve
     let flags: u8 = (if router { 0x80 } else { 0 })
         | (if !src.is_unspecified() { 0x40 } else { 0 })
         | (if ours { 0x20 } else { 0 });
+    // Over a flow-based VXLAN device the answer goes back the way the solicitation came
+    // (`iptunnel_metadata_reply`; the kernel does this for ARP only, lwt for NDP too).
+    let reply = pkt.meta.tun.and_then(|t| t.reply());
     output::write_ndp(pkt, mac, dst_mac, na_src, dst, |icmp| {
         let b = icmp.into_inner();
         b[0] = icmpv6::TYPE_NEIGHBOR_ADVERT;
@@ -409,5 +424,6 @@ fn ndp(cx: &mut Cx<'_>, pkt: &mut PacketBuf, off: usize, src_mac: [u8; 6]) -> Ve
         b[25] = 1;
         b[26..32].copy_from_slice(&mac);
     });
-    Verdict::Tx(iif)
+    pkt.meta.tun = reply;
+    output::emit(cx, pkt, iif)
 }

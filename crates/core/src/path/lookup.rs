@@ -16,6 +16,8 @@ pub(crate) struct Flow {
     pub src: IpAddr,
     pub dst: IpAddr,
     pub mark: u32,
+    /// The id of received tunnel metadata (`flowi_tun_key.tun_id`), 0 without.
+    pub tun_id: u64,
 }
 
 /// What the rules and tables decided.
@@ -56,6 +58,7 @@ fn rule_matches(r: &RuleDp, f: &Flow) -> bool {
         && r.iif.is_none_or(|i| i == f.iif)
         && r.oif.is_none_or(|o| o == f.oif)
         && r.fwmark.is_none_or(|(v, mask)| f.mark & mask == v)
+        && r.tun_id.is_none_or(|t| t == f.tun_id)
         && (!r.l3mdev || f.l3_table.is_some());
     m != r.invert
 }

@@ -2,8 +2,10 @@
 //!
 //! ```text
 //! rx → L2 (ARP | IPv4 | IPv6) → IP input checks → rules + FIB (VRF of the ingress link)
-//!    → local delivery (echo, NDP, errors) | LWT input hook (seg6) | forward
-//!    → output: neighbour → Ethernet header → Tx(link)
+//!    → local delivery (echo, NDP, errors, VXLAN decapsulation → rx on the VXLAN device)
+//!    | LWT input hook (seg6) | forward
+//!    → output: xmit hook (MPLS) → neighbour → Ethernet header → Tx(link)
+//!      (a VXLAN device encapsulates and routes the outer packet: output again)
 //! ```
 //! Every packet yields exactly one verdict; replies and errors are built in place of the
 //! packet that caused them, so nothing is allocated per packet.
@@ -17,6 +19,7 @@ mod neigh;
 mod output;
 mod seg6;
 mod seg6local;
+mod vxlan;
 
 use lwt_wire::{EthernetFrame, ethertype};
 
@@ -27,6 +30,7 @@ use crate::stats::Stats;
 
 pub use icmp::RateLimiter;
 pub use neigh::{Learnt, Neighbours, state_name};
+pub(crate) use vxlan::templates as vxlan_templates;
 
 /// What happens to a packet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,6 +55,12 @@ pub struct Worker {
     pub now_ms: u64,
     /// IPv4 identification for packets this router originates.
     pub ip_id: u16,
+    /// A buffer for frames released to VXLAN devices outside `process` (allocated once).
+    scratch: Option<Box<PacketBuf>>,
+    /// When set, the path records what it does with tunnel metadata (the metadata a
+    /// VXLAN device received or sent with), one line per event. A debugging aid: lines
+    /// are allocated, so leave it `None` on the fast path.
+    pub trace: Option<Vec<String>>,
 }
 
 impl Default for Worker {
@@ -67,6 +77,8 @@ impl Worker {
             icmp_limit: RateLimiter::new(),
             now_ms: 0,
             ip_id: 1,
+            scratch: None,
+            trace: None,
         }
     }
 
@@ -82,10 +94,16 @@ impl Worker {
         for (oif, addr) in again {
             if let Some(link) = dp.link(oif) {
                 output::write_solicitation(&mut pkt, link, addr, None);
+                if link.kind == crate::dataplane::LinkDpKind::Vxlan {
+                    let tun = self.neigh.pending_tun(oif, addr);
+                    self.neigh.push_reinject(oif, pkt.data(), tun);
+                    continue;
+                }
                 self.neigh.push_out(oif, pkt.data());
                 self.stats.link(oif).tx.add(pkt.len());
             }
         }
+        self.flush_vxlan(dp);
     }
 
     /// Announces an address on its link: a gratuitous ARP request for IPv4, an
@@ -94,7 +112,51 @@ impl Worker {
         let Some(link) = dp.link(ifindex) else { return };
         let mut pkt = PacketBuf::new();
         output::write_announcement(&mut pkt, link, addr);
+        if link.kind == crate::dataplane::LinkDpKind::Vxlan {
+            self.neigh.push_reinject(ifindex, pkt.data(), None);
+            self.flush_vxlan(dp);
+            return;
+        }
         self.neigh.push_out(ifindex, pkt.data());
+    }
+
+    /// Frames released to VXLAN devices (parked packets whose inner neighbour got
+    /// resolved, re-solicitations) are encapsulated and routed, and join the outbox.
+    fn flush_vxlan(&mut self, dp: &Dataplane) {
+        // Bounded: an encapsulated frame parks on an Ethernet device, never back here.
+        for _ in 0..4 {
+            if self.neigh.reinject.is_empty() {
+                return;
+            }
+            let mut list = std::mem::take(&mut self.neigh.reinject);
+            let mut pkt = self
+                .scratch
+                .take()
+                .unwrap_or_else(|| Box::new(PacketBuf::new()));
+            for (oif, frame, tun) in list.drain(..) {
+                if !pkt.load(&frame, 0) {
+                    self.stats.drop(DropReason::FrameTooLarge);
+                    continue;
+                }
+                pkt.meta.tun = tun;
+                let v = match dp.link(oif) {
+                    Some(link) => {
+                        let mut cx = Cx { dp, w: self };
+                        vxlan::xmit(&mut cx, &mut pkt, link, None)
+                    }
+                    None => Verdict::Drop(DropReason::LinkDown),
+                };
+                match v {
+                    Verdict::Tx(o) => self.neigh.push_out(o, pkt.data()),
+                    Verdict::Drop(r) => self.stats.drop(r),
+                    Verdict::Queued => self.stats.queued += 1,
+                    Verdict::Consumed => {}
+                }
+                self.neigh.recycle(frame);
+            }
+            self.neigh.reinject = list;
+            self.scratch = Some(pkt);
+        }
     }
 
     /// Frames released by neighbour resolution or timers, ready to transmit.
@@ -123,6 +185,9 @@ pub fn process(dp: &Dataplane, w: &mut Worker, pkt: &mut PacketBuf) -> Verdict {
     };
     w.stats.link(iif).rx.add(len);
     account(w, &v, pkt.len());
+    if !w.neigh.reinject.is_empty() {
+        w.flush_vxlan(dp);
+    }
     v
 }
 
@@ -135,7 +200,8 @@ fn account(w: &mut Worker, v: &Verdict, len: usize) {
     }
 }
 
-fn receive(cx: &mut Cx<'_>, pkt: &mut PacketBuf) -> Verdict {
+/// L2 receive on `pkt.meta.iif` (also the re-entry point of a decapsulated frame).
+pub(crate) fn receive(cx: &mut Cx<'_>, pkt: &mut PacketBuf) -> Verdict {
     let Some(link) = cx.dp.link(pkt.meta.iif) else {
         return Verdict::Drop(DropReason::LinkDown);
     };
@@ -168,9 +234,15 @@ pub(crate) fn lwt_input(
     lwt: &crate::lwt::Lwt,
     hash: u32,
 ) -> Verdict {
+    // The route replaces any received tunnel metadata (`skb_dst_drop`).
+    pkt.meta.tun = None;
     match lwt {
         crate::lwt::Lwt::Seg6(_) => seg6::input(cx, pkt, lwt, hash),
         crate::lwt::Lwt::Seg6Local(sl) => seg6local::input(cx, pkt, sl, hash),
+        // No input redirect: callers check `has_input` first.
+        crate::lwt::Lwt::IpTun(_) | crate::lwt::Lwt::Mpls(_) => {
+            Verdict::Drop(DropReason::UnknownProtocol)
+        }
     }
 }
 

@@ -10,7 +10,8 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 
-use crate::dataplane::{Dataplane, Mac};
+use crate::dataplane::{Dataplane, LinkDpKind, Mac};
+use crate::tunnel::TunnelMeta;
 
 /// How long a confirmed entry counts as REACHABLE (`base_reachable_time`).
 pub const REACHABLE_MS: u64 = 30_000;
@@ -31,12 +32,24 @@ pub struct Learnt {
     pub confirmed_ms: u64,
 }
 
-/// A neighbour being resolved: parked packets (L3, without Ethernet header).
+/// A parked packet: its bytes from the L3 header (or the MPLS label stack) on, the
+/// ethertype it leaves with (0: IPv4 or IPv6 by its version) and, on a VXLAN device, the
+/// tunnel metadata it was to be sent with (the kernel's parked skb keeps its dst).
+#[derive(Debug, Default)]
+pub(crate) struct Parked {
+    pub bytes: Vec<u8>,
+    pub ethertype: u16,
+    pub tun: Option<TunnelMeta>,
+}
+
+/// A neighbour being resolved: parked packets.
 #[derive(Debug, Default)]
 pub(crate) struct Pending {
-    pub packets: Vec<Vec<u8>>,
+    pub packets: Vec<Parked>,
     pub solicits: u8,
     pub last_solicit_ms: u64,
+    /// Metadata of the last packet parked (re-solicitations on a VXLAN device use it).
+    pub tun: Option<TunnelMeta>,
 }
 
 /// The worker's neighbour state.
@@ -47,6 +60,9 @@ pub struct Neighbours {
     parked: usize,
     /// Frames ready to send: (link, Ethernet frame).
     outbox: Vec<(u32, Vec<u8>)>,
+    /// Frames for VXLAN devices, to be encapsulated before they join the outbox:
+    /// (device, inner Ethernet frame, tunnel metadata).
+    pub(crate) reinject: Vec<(u32, Vec<u8>, Option<TunnelMeta>)>,
     spare: Vec<Vec<u8>>,
 }
 
@@ -76,7 +92,14 @@ impl Neighbours {
     }
 
     /// Parks an L3 packet for `(oif, addr)`. Returns whether a solicitation is due now.
-    pub(crate) fn park(&mut self, oif: u32, addr: IpAddr, l3: &[u8], now_ms: u64) -> (bool, bool) {
+    pub(crate) fn park(
+        &mut self,
+        oif: u32,
+        addr: IpAddr,
+        l3: &[u8],
+        (ethertype, tun): (u16, Option<TunnelMeta>),
+        now_ms: u64,
+    ) -> (bool, bool) {
         let full = self.parked >= QUEUE_TOTAL
             || self
                 .pending
@@ -84,11 +107,20 @@ impl Neighbours {
                 .is_some_and(|p| p.packets.len() >= QUEUE_PER_NEIGH);
         let parked = !full;
         if parked {
-            let b = self.buffer(l3);
+            let bytes = self.buffer(l3);
             self.parked += 1;
-            self.pending.entry((oif, addr)).or_default().packets.push(b);
+            self.pending
+                .entry((oif, addr))
+                .or_default()
+                .packets
+                .push(Parked {
+                    bytes,
+                    ethertype,
+                    tun,
+                });
         }
         let p = self.pending.entry((oif, addr)).or_default();
+        p.tun = tun;
         let due = p.solicits == 0 || now_ms.saturating_sub(p.last_solicit_ms) >= RETRANS_MS;
         if due && p.solicits < SOLICITS {
             p.solicits += 1;
@@ -117,19 +149,29 @@ impl Neighbours {
             return;
         };
         let src = dp.link(oif).map_or([0; 6], |l| l.mac);
-        for mut l3 in p.packets {
+        let vxlan = dp.link(oif).is_some_and(|l| l.kind == LinkDpKind::Vxlan);
+        for Parked {
+            bytes: mut l3,
+            ethertype,
+            tun,
+        } in p.packets
+        {
             self.parked -= 1;
-            let et: u16 = if l3.first().map(|b| b >> 4) == Some(4) {
-                0x0800
-            } else {
-                0x86dd
+            let et: u16 = match ethertype {
+                0 if l3.first().map(|b| b >> 4) == Some(4) => 0x0800,
+                0 => 0x86dd,
+                e => e,
             };
             let mut hdr = [0u8; 14];
             hdr[..6].copy_from_slice(&mac);
             hdr[6..12].copy_from_slice(&src);
             hdr[12..].copy_from_slice(&et.to_be_bytes());
             l3.splice(0..0, hdr);
-            self.outbox.push((oif, l3));
+            if vxlan {
+                self.reinject.push((oif, l3, tun));
+            } else {
+                self.outbox.push((oif, l3));
+            }
         }
     }
 
@@ -155,7 +197,7 @@ impl Neighbours {
             if let Some(p) = self.pending.remove(&k) {
                 dropped += p.packets.len();
                 self.parked -= p.packets.len();
-                self.spare.extend(p.packets);
+                self.spare.extend(p.packets.into_iter().map(|x| x.bytes));
             }
         }
         self.learnt
@@ -176,6 +218,24 @@ impl Neighbours {
     pub(crate) fn push_out(&mut self, oif: u32, frame: &[u8]) {
         let b = self.buffer(frame);
         self.outbox.push((oif, b));
+    }
+
+    /// Queues a frame for a VXLAN device (encapsulated by the worker before it leaves).
+    pub(crate) fn push_reinject(&mut self, oif: u32, frame: &[u8], tun: Option<TunnelMeta>) {
+        let b = self.buffer(frame);
+        self.reinject.push((oif, b, tun));
+    }
+
+    /// Gives a buffer back for reuse.
+    pub(crate) fn recycle(&mut self, b: Vec<u8>) {
+        if self.spare.len() < QUEUE_TOTAL {
+            self.spare.push(b);
+        }
+    }
+
+    /// The metadata a pending resolution on `(oif, addr)` solicits with.
+    pub(crate) fn pending_tun(&self, oif: u32, addr: IpAddr) -> Option<TunnelMeta> {
+        self.pending.get(&(oif, addr)).and_then(|p| p.tun)
     }
 
     pub fn has_output(&self) -> bool {

@@ -1,5 +1,5 @@
-//! Output on a device: neighbour resolution and the Ethernet header, or what a dummy or
-//! loopback device does with a packet.
+//! Output on a device: the route's xmit hook (MPLS), neighbour resolution and the
+//! Ethernet header, or what a dummy, loopback or VXLAN device does with a packet.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -7,13 +7,67 @@ use lwt_wire::icmpv6::Icmpv6Packet;
 use lwt_wire::{EthernetAddress, EthernetFrame, Ipv4Packet, Ipv6Packet, ethertype, ip_proto};
 
 use super::{Cx, Verdict};
-use crate::dataplane::{LinkDp, LinkDpKind};
+use crate::dataplane::{LinkDp, LinkDpKind, NextHopDp};
 use crate::drop_reason::DropReason;
+use crate::lwt::Lwt;
 use crate::packet::PacketBuf;
 
 /// Sends a packet whose data starts at its L3 header out of `oif`, towards the next hop
 /// `via` (the gateway, or the destination itself on a connected route).
 pub(crate) fn xmit(cx: &mut Cx<'_>, pkt: &mut PacketBuf, oif: u32, via: IpAddr) -> Verdict {
+    xmit_dev(cx, pkt, oif, via, 0, None)
+}
+
+/// Output through a route's next hop (`ip_finish_output2` / `ip6_finish_output2`): an
+/// xmit-redirect state (`encap mpls`) runs right before neighbour resolution
+/// (`lwtunnel_xmit`); the device reads the next hop's `encap ip` state.
+pub(crate) fn xmit_nh(
+    cx: &mut Cx<'_>,
+    pkt: &mut PacketBuf,
+    nh: &NextHopDp,
+    via: IpAddr,
+) -> Verdict {
+    if let Some(Lwt::Mpls(m)) = &nh.lwt {
+        if let Err(r) = super::seg6::enter(pkt) {
+            return Verdict::Drop(r);
+        }
+        // mpls_xmit: the packet must fit the device with its labels (mpls_pkt_too_big).
+        let mtu = cx.dp.link(nh.oif).map_or(1500, |l| l.mtu) as usize;
+        if pkt.len() + m.headroom() > mtu {
+            return Verdict::Drop(DropReason::MplsTooBig);
+        }
+        if let Err(r) = m.push(pkt) {
+            return Verdict::Drop(r);
+        }
+        return xmit_dev(cx, pkt, nh.oif, via, ethertype::MPLS_UC, None);
+    }
+    if let Some(Lwt::IpTun(s)) = &nh.lwt
+        && let Some(v) = super::vxlan::xmit_cached(cx, pkt, nh.oif, s)
+    {
+        return v;
+    }
+    xmit_dev(cx, pkt, nh.oif, via, 0, nh.lwt.as_ref())
+}
+
+/// Transmits a frame that is already complete (a reply built in place) on `oif`; a
+/// VXLAN device encapsulates it with the packet's own metadata.
+pub(crate) fn emit(cx: &mut Cx<'_>, pkt: &mut PacketBuf, oif: u32) -> Verdict {
+    match cx.dp.link(oif) {
+        Some(l) if l.kind == LinkDpKind::Vxlan => super::vxlan::xmit(cx, pkt, l, None),
+        _ => Verdict::Tx(oif),
+    }
+}
+
+/// `xmit` with an explicit ethertype (0: IPv4 or IPv6 from the packet's version) and the
+/// route's LWT state for the device to read.
+fn xmit_dev(
+    cx: &mut Cx<'_>,
+    pkt: &mut PacketBuf,
+    oif: u32,
+    via: IpAddr,
+    ethertype: u16,
+    route: Option<&Lwt>,
+) -> Verdict {
     let Some(link) = cx.dp.link(oif) else {
         return Verdict::Drop(DropReason::NoRoute);
     };
@@ -26,29 +80,35 @@ pub(crate) fn xmit(cx: &mut Cx<'_>, pkt: &mut PacketBuf, oif: u32, via: IpAddr) 
             cx.w.stats.link(oif).tx.add(pkt.len());
             Verdict::Consumed
         }
-        LinkDpKind::Ether => {
+        LinkDpKind::Ether | LinkDpKind::Vxlan => {
             let (mac, et) = match via {
                 IpAddr::V6(a) if a.is_multicast() => {
                     (EthernetAddress::from_ipv6_multicast(&a).0, ethertype::IPV6)
                 }
                 IpAddr::V6(_) => match cx.w.neigh.lookup(cx.dp, oif, via) {
                     Some(m) => (m, ethertype::IPV6),
-                    None => return solicit(cx, pkt, link, via),
+                    None => return solicit(cx, pkt, link, via, ethertype, route),
                 },
                 IpAddr::V4(a) if a.is_broadcast() => ([0xff; 6], ethertype::IPV4),
                 IpAddr::V4(_) => match cx.w.neigh.lookup(cx.dp, oif, via) {
                     Some(m) => (m, ethertype::IPV4),
-                    None => return solicit(cx, pkt, link, via),
+                    None => return solicit(cx, pkt, link, via, ethertype, route),
                 },
             };
             // IPv4-in-IPv6 etc. keep the ethertype of what is on top.
-            let et = match pkt.data().first().map(|b| b >> 4) {
-                Some(4) => ethertype::IPV4,
-                Some(6) => ethertype::IPV6,
-                _ => et,
+            let et = match (ethertype, pkt.data().first().map(|b| b >> 4)) {
+                (0, Some(4)) => ethertype::IPV4,
+                (0, Some(6)) => ethertype::IPV6,
+                (0, _) => et,
+                (e, _) => e,
             };
-            push_eth(pkt, mac, link.mac, et)
-                .map_or(Verdict::Drop(DropReason::NoHeadroom), |_| Verdict::Tx(oif))
+            if push_eth(pkt, mac, link.mac, et).is_none() {
+                return Verdict::Drop(DropReason::NoHeadroom);
+            }
+            if link.kind == LinkDpKind::Vxlan {
+                return super::vxlan::xmit(cx, pkt, link, route);
+            }
+            Verdict::Tx(oif)
         }
     }
 }
@@ -64,10 +124,24 @@ pub(crate) fn push_eth(pkt: &mut PacketBuf, dst: [u8; 6], src: [u8; 6], et: u16)
 }
 
 /// No neighbour entry: the packet waits in the neighbour's queue and, when one is due, a
-/// solicitation (ARP request or NS) takes its place in the buffer.
-fn solicit(cx: &mut Cx<'_>, pkt: &mut PacketBuf, link: &LinkDp, via: IpAddr) -> Verdict {
+/// solicitation (ARP request or NS) takes its place in the buffer. On a VXLAN device the
+/// solicitation leaves with the packet's tunnel metadata or its route's (`arp_solicit`
+/// keeps the triggering packet's dst on devices that keep dsts, as VXLAN does).
+fn solicit(
+    cx: &mut Cx<'_>,
+    pkt: &mut PacketBuf,
+    link: &LinkDp,
+    via: IpAddr,
+    ethertype: u16,
+    route: Option<&Lwt>,
+) -> Verdict {
     let now = cx.w.now_ms;
-    let (parked, due) = cx.w.neigh.park(link.ifindex, via, pkt.data(), now);
+    let tun = (link.kind == LinkDpKind::Vxlan)
+        .then(|| crate::tunnel::tunnel_info(&pkt.meta, route).map(|t| t.to_meta()))
+        .flatten();
+    let (parked, due) =
+        cx.w.neigh
+            .park(link.ifindex, via, pkt.data(), (ethertype, tun), now);
     if !parked {
         cx.w.stats.drop(DropReason::NeighbourUnresolved);
     }
@@ -87,6 +161,9 @@ fn solicit(cx: &mut Cx<'_>, pkt: &mut PacketBuf, link: &LinkDp, via: IpAddr) -> 
             .map(|p| IpAddr::V6(p.src_addr())),
     };
     write_solicitation(pkt, link, via, src);
+    if link.kind == LinkDpKind::Vxlan {
+        return super::vxlan::xmit(cx, pkt, link, route);
+    }
     Verdict::Tx(link.ifindex)
 }
 

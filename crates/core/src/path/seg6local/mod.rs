@@ -147,6 +147,7 @@ fn toward6(cx: &mut Cx<'_>, pkt: &mut PacketBuf, nh: Ipv6Addr, oif: Option<u32>)
         src: IpAddr::V6(src),
         dst: IpAddr::V6(nh),
         mark,
+        tun_id: 0,
     };
     let route = match lookup::lookup(cx.dp, &flow) {
         Res::Route(r) => r,
