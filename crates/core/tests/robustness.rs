@@ -1,5 +1,5 @@
 //! No input may panic the dataplane: arbitrary frames, and frames mutated from valid
-//! SRv6/IPv4/IPv6 packets, go through a router configured with every behaviour.
+//! SRv6/IPv4/IPv6/VXLAN packets, go through a router configured with every behaviour.
 
 use lwt_core::{PacketBuf, Router, Verdict, Worker};
 use lwt_testkit::frames::{Ipv4, Ipv6, Mac, ethernet_ip, ip4, ip6, srh_for_path};
@@ -36,6 +36,17 @@ route add 10.99.0.0/16 encap seg6 mode encap segs fc00::1,fc00::2 hmac 5 dev out
 -6 route add fc01::a/128 encap seg6local action End.B6.Encaps srh segs fc00::7 dev in0
 -6 route add fcbb:0:100::/48 encap seg6local action End flavors next-csid dev in0
 -6 route add fc01::b/128 encap seg6local action End count dev in0
+link add vx0 address 02:00:00:00:03:01 type vxlan external dstport 4789 gbp
+link add vx1 address 02:00:00:00:04:01 type vxlan id 42 remote 10.0.2.2 dstport 4790
+link set vx0 up
+link set vx1 up
+addr add 10.100.0.1/24 dev vx0
+addr add 10.101.0.1/24 dev vx1
+route add 10.97.0.0/16 encap ip id 7 dst 10.0.2.2 csum via 10.100.0.2 dev vx0
+-6 route add 2001:db8:97::/64 encap ip6 id 8 dst 2001:db8:2::2 dev vx0
+route add 10.96.0.0/16 encap mpls 100/200 via 10.0.2.2 dev out0
+route add 10.95.0.0/16 via 10.101.0.2 dev vx1
+rule add tun_id 5 lookup 100
 ";
 
 fn router() -> (lwt_core::Dataplane, u32) {
@@ -55,6 +66,23 @@ fn seeds() -> Vec<Vec<u8>> {
         ethernet_ip(peer, me, &inner6),
         ethernet_ip(peer, me, &inner4),
     ];
+    // Into the tunnels and MPLS, and VXLAN datagrams to both devices.
+    for dst in ["10.97.0.1", "10.96.0.1", "10.95.0.1"] {
+        let p = Ipv4::new(ip4("10.0.1.2"), ip4(dst)).udp(1, 2, b"payload");
+        out.push(ethernet_ip(peer, me, &p));
+    }
+    let p = Ipv6::new(ip6("2001:db8:1::2"), ip6("2001:db8:97::1")).udp(1, 2, b"payload");
+    out.push(ethernet_ip(peer, me, &p));
+    for (port, vni, flags) in [(4789u16, 5u32, 0x88u8), (4790, 42, 0x08)] {
+        let inner = ethernet_ip(Mac([2, 0, 0, 0, 7, 7]), Mac([2, 0, 0, 0, 3, 1]), &inner4);
+        let mut payload = vec![flags, 0, 0, 0x10];
+        payload.extend_from_slice(&(vni << 8).to_be_bytes());
+        payload.extend_from_slice(&inner);
+        let p = Ipv4::new(ip4("10.0.1.2"), ip4("10.0.1.1")).udp(40000, port, &payload);
+        out.push(ethernet_ip(peer, me, &p));
+        let p = Ipv6::new(ip6("2001:db8:1::2"), ip6("2001:db8:1::1")).udp(40000, port, &payload);
+        out.push(ethernet_ip(peer, me, &p));
+    }
     for i in 1..=0xbu16 {
         let sid = ip6(&format!("fc01::{i:x}"));
         for (proto, inner) in [(41u8, &inner6), (4, &inner4)] {

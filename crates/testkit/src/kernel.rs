@@ -543,6 +543,23 @@ mod tests {
                 },
             ]
         );
+        let bridge = plan(&["bridge fdb add 02:00:00:00:00:01 dev vx0 dst 10.0.0.2"]).unwrap();
+        assert_eq!(
+            bridge[0].1,
+            Step::Bridge(
+                [
+                    "fdb",
+                    "add",
+                    "02:00:00:00:00:01",
+                    "dev",
+                    "vx0",
+                    "dst",
+                    "10.0.0.2"
+                ]
+                .map(String::from)
+                .to_vec()
+            )
+        );
         assert!(plan(&["-n foo route add"]).is_err());
         assert!(plan(&["sysctl -w"]).is_err());
     }
