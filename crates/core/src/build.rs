@@ -300,6 +300,7 @@ impl Router {
             nexthops,
             prefsrc: r.prefsrc,
             slot: r.slot,
+            origin: (r.table, r.dst, r.metric),
         }
     }
 

@@ -2,7 +2,6 @@
 //! configuration and never modified afterwards. A configuration change builds a new
 //! snapshot; workers pick it up between batches (readers never wait for writers).
 
-use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use lwt_fib::{Fib4, Fib6};
@@ -11,6 +10,11 @@ use crate::lwt::Lwt;
 use crate::sysctl::Sysctls;
 
 pub type Mac = [u8; 6];
+
+/// Hash map for the packet path: Fx hashing (fast on small integer keys; the keys are
+/// ifindexes, addresses and VNIs chosen by the configuration, not by senders, except the
+/// learnt neighbours, whose number is bounded).
+pub type FastMap<K, V> = std::collections::HashMap<K, V, rustc_hash::FxBuildHasher>;
 
 /// A link as the packet path sees it.
 #[derive(Debug, Clone)]
@@ -81,6 +85,8 @@ pub struct RouteDp {
     pub prefsrc: Option<IpAddr>,
     /// Counter slot (SID counters), stable across snapshots.
     pub slot: u32,
+    /// Which configured route this is: (table, prefix, metric), for `route get`.
+    pub origin: (u32, lwt_config::IpPrefix, u32),
 }
 
 /// One routing table: the two LPM structures and the routes they index.
@@ -140,16 +146,16 @@ pub struct Dataplane {
     /// Indexed by ifindex.
     pub links: Vec<Option<LinkDp>>,
     pub tables: Vec<TableDp>,
-    pub table_index: HashMap<u32, usize>,
+    pub table_index: FastMap<u32, usize>,
     pub rules4: Vec<RuleDp>,
     pub rules6: Vec<RuleDp>,
     /// Static and learnt neighbours: (ifindex, address) → MAC.
-    pub neigh: HashMap<(u32, IpAddr), Mac>,
+    pub neigh: FastMap<(u32, IpAddr), Mac>,
     /// Proxy neighbour entries (`neigh add proxy ADDR dev IF`).
-    pub proxy: HashMap<(u32, IpAddr), ()>,
+    pub proxy: FastMap<(u32, IpAddr), ()>,
     pub sysctl: Sysctls,
     /// `sr hmac` keys, for validating received SRHs.
-    pub hmac_keys: HashMap<u32, crate::lwt::hmac::HmacKey>,
+    pub hmac_keys: FastMap<u32, crate::lwt::hmac::HmacKey>,
     /// VXLAN receive sockets of the up VXLAN devices (a handful: scanned).
     pub vxlan_socks: Vec<crate::vxlan::VxlanSock>,
 }

@@ -441,6 +441,10 @@ impl Router {
             l.mtu = mtu;
         }
         if let Some(up) = spec.up {
+            if l.up && !up {
+                // addrconf_ifdown with keep_addr_on_down=0: IPv6 addresses go with the link.
+                l.addrs.retain(|a| !a.is_v6());
+            }
             l.up = up;
         }
         if let Some(m) = master {

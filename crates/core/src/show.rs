@@ -465,3 +465,61 @@ pub fn stats_report(router: &Router, s: &Stats, json: bool) -> String {
     }
     t
 }
+
+/// `route get ADDR [from A] [iif D] [oif D] [vrf V] [mark M] [fibmatch]`: the route the
+/// dataplane would use, or the kernel's error for it.
+pub fn route_get(
+    router: &Router,
+    g: &cfg::RouteGet,
+    opts: &cfg::Options,
+) -> Result<String, crate::ApplyError> {
+    use crate::ApplyError;
+    let dev = |n: &Option<String>| n.as_deref().map(|d| router.ifindex(d)).transpose();
+    let iif = dev(&g.iif)?;
+    let oif = match &g.vrf {
+        Some(v) => Some(router.ifindex(v)?),
+        None => dev(&g.oif)?,
+    };
+    let dp = router.dataplane();
+    let origin = crate::path::route_get(&dp, g.dst, g.from, iif, oif, g.mark.unwrap_or(0))
+        .map_err(|e| {
+            let (msg, hint) = match e {
+                crate::path::GetError::NoRoute => (
+                    "Network is unreachable",
+                    "no rule or table has a route to it",
+                ),
+                crate::path::GetError::Unreachable => {
+                    ("No route to host", "an unreachable route or rule matches")
+                }
+                crate::path::GetError::Prohibit => {
+                    ("Permission denied", "a prohibit route or rule matches")
+                }
+                crate::path::GetError::Blackhole => {
+                    ("Invalid argument", "a blackhole route or rule matches")
+                }
+            };
+            ApplyError::new(format!("RTNETLINK answers: {msg}")).hint(hint)
+        })?;
+    let mut entry = router
+        .route_entries(None)
+        .into_iter()
+        .find(|e| (e.table, e.dst, e.metric.unwrap_or(0)) == origin)
+        .ok_or_else(|| ApplyError::new("RTNETLINK answers: No such process"))?;
+    if !g.fibmatch {
+        entry.dst = cfg::IpPrefix::host(g.dst);
+    }
+    Ok(cfg::render::render_route(&entry, opts))
+}
+
+/// The answer to any read-only request: `route get` (which can fail as in the kernel) or
+/// a `show`.
+pub fn answer(
+    router: &Router,
+    req: &cfg::Request,
+    live: &Live<'_>,
+) -> Result<String, crate::ApplyError> {
+    match &req.cmd {
+        cfg::Command::Route(cfg::RouteCmd::Get(g)) => route_get(router, g, &req.opts),
+        _ => Ok(render_live(router, req, live)),
+    }
+}

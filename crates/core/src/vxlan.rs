@@ -6,9 +6,9 @@
 //!
 //! The packet path is in `path/vxlan.rs`.
 
-use std::collections::HashMap;
 use std::net::IpAddr;
 
+use crate::dataplane::FastMap;
 use lwt_config as cfg;
 
 /// `vxlan_port`: the Linux default destination port (IANA's 4789 only when asked).
@@ -55,7 +55,7 @@ pub struct VxlanDev {
     pub local: Option<IpAddr>,
     /// Classic: static FDB entries by MAC; the all-zeros MAC is the default remote
     /// (`remote A` creates it).
-    pub fdb: HashMap<[u8; 6], Remote>,
+    pub fdb: FastMap<[u8; 6], Remote>,
 }
 
 impl VxlanDev {
@@ -76,7 +76,7 @@ impl VxlanDev {
             .or(s.group)
             .or(s.local)
             .is_some_and(|a| a.is_ipv6());
-        let table: HashMap<[u8; 6], Remote> = fdb.collect();
+        let table: FastMap<[u8; 6], Remote> = fdb.collect();
         VxlanDev {
             ifindex,
             mac,
@@ -124,7 +124,7 @@ pub struct VxlanSock {
     /// A metadata device takes every VNI (`vxlan_vs_find_vni` maps them all to 0).
     pub external: Option<u32>,
     /// Classic devices by VNI.
-    pub by_vni: HashMap<u32, u32>,
+    pub by_vni: FastMap<u32, u32>,
 }
 
 /// Outer headers precomputed for one `encap ip` / `encap ip6` next hop through a VXLAN

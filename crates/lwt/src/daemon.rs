@@ -490,7 +490,16 @@ impl Control {
                 stats: live.as_ref().map(|b| &b.stats),
                 neighbours: live.as_ref().map_or(&[][..], |b| &b.neighbours),
             };
-            output.push_str(&lwt_core::show::render_live(&self.router, r, &l));
+            match lwt_core::show::answer(&self.router, r, &l) {
+                Ok(text) => output.push_str(&text),
+                Err(e) => {
+                    return Response {
+                        ok: false,
+                        output,
+                        error: e.to_string(),
+                    };
+                }
+            }
         }
         Response {
             ok: true,

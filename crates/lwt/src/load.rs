@@ -41,8 +41,20 @@ pub fn load(path: &Path) -> Result<Loaded, Failure> {
         ))
     })?;
     let mut shown = String::new();
-    for (_, _, req) in &lines {
-        shown.push_str(&crate::offline::render_show(&router, req, None));
+    for (line, text, req) in &lines {
+        let live = lwt_core::show::Live::default();
+        match lwt_core::show::answer(&router, req, &live) {
+            Ok(t) => shown.push_str(&t),
+            Err(e) => {
+                return Err(fail(format!(
+                    "lwt: {}:{}: {}\n{}",
+                    path.display(),
+                    line,
+                    text.trim(),
+                    e
+                )));
+            }
+        }
     }
     Ok(Loaded { router, shown })
 }

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use lwt_config::{LinkKind, Request};
+use lwt_config::LinkKind;
 use lwt_core::stats::Stats;
 use lwt_core::{DropReason, PacketBuf, Router, Verdict, Worker};
 use lwt_io::pcap::{self, PcapSink};
@@ -120,9 +120,4 @@ fn summary(router: &Router, s: &Stats, frames: usize, out: &Path) -> String {
         out.display(),
         lwt_core::show::stats_report(router, s, false)
     )
-}
-
-/// Output of a read-only line of a configuration file (`route show`, ...).
-pub fn render_show(router: &Router, req: &Request, stats: Option<&Stats>) -> String {
-    lwt_core::show::render(router, req, stats)
 }

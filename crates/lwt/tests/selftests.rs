@@ -22,11 +22,8 @@
 //!   the script's order.
 //! * **Netfilter** (§6.9): only the ping part of the DX4/DX6 tests; lwt has no netfilter.
 //! * **Setup commands lwt does not need** are kept when lwt accepts them (accept_dad,
-//!   rp_filter, forwarding sysctls). Where a command differs, a comment says why: in
-//!   srv6_hl2encap_red_l2vpn the second `addr add cafe::254/64` after `link set down`
-//!   is left out for lwt routers (lwt keeps IPv6 addresses across link down, the kernel
-//!   does not), and srv6_end_flavors adds its PSP SIDs without the script's
-//!   `ip route get` probe (lwt's `route get` is not implemented: no output, exit 0).
+//!   rp_filter, forwarding sysctls). Where a command differs, a comment says why:
+//!   srv6_end_flavors adds its PSP SIDs without the script's `ip route get` probe.
 //! * **Extra, marked as such:** each lab prints what its lwt routers counted per SID
 //!   (the traffic really took the SRv6 paths), and srv6_end_x_next_csid_l3vpn checks
 //!   that the link-local adjacencies were resolved, i.e. used.
@@ -1038,13 +1035,8 @@ fn hl2encap_red_l2vpn(name: &str, kinds: [Kind; 4]) {
             &r,
             format!("link set address 00:00:00:c0:01:0{dst} dev veth-hs"),
         );
-        if lab.kind(&r) == Kind::Kernel {
-            // The kernel (keep_addr_on_down=0) flushed the IPv6 address with the link.
-            lab.cfg(&r, "addr add cafe::254/64 dev veth-hs nodad");
-        }
-        // lwt keeps IPv6 addresses across `link set down` (the kernel drops them unless
-        // keep_addr_on_down is set), so the script's second `addr add cafe::254/64`
-        // would be refused with EEXIST: it is left out for lwt routers.
+        // The IPv6 address went with the link (keep_addr_on_down=0, kernel and lwt alike).
+        lab.cfg(&r, "addr add cafe::254/64 dev veth-hs nodad");
         lab.cfg(&r, "link set dev veth-hs up");
         let mut segs: Vec<String> = ends.iter().map(|n| format!("fcff:{n}::e")).collect();
         segs.push(format!("fcff:{dst}::d2"));

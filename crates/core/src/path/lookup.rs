@@ -122,3 +122,65 @@ pub(crate) fn select_nexthop(route: &RouteDp, hash: u32) -> Option<&NextHopDp> {
         }
     }
 }
+
+/// Why `route get` found no usable route (the kernel's errno for each).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GetError {
+    /// ENETUNREACH: no route.
+    NoRoute,
+    /// EHOSTUNREACH: an unreachable route or rule.
+    Unreachable,
+    /// EACCES: a prohibit route or rule.
+    Prohibit,
+    /// EINVAL: a blackhole route or rule.
+    Blackhole,
+}
+
+/// The route an input (`iif`) or output lookup would use, as `ip route get` asks it:
+/// (table, prefix, metric) of the configured route.
+pub fn route_get(
+    dp: &Dataplane,
+    dst: IpAddr,
+    src: Option<IpAddr>,
+    iif: Option<u32>,
+    oif: Option<u32>,
+    mark: u32,
+) -> Result<(u32, lwt_config::IpPrefix, u32), GetError> {
+    let unspec = if dst.is_ipv6() {
+        IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED)
+    } else {
+        IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED)
+    };
+    let dev = iif.or(oif).and_then(|i| dp.link(i));
+    let l3_dev = dev.map_or(0, |l| l.l3_dev);
+    let flow = Flow {
+        iif: match iif {
+            Some(_) if l3_dev != 0 => l3_dev,
+            Some(i) => i,
+            None => crate::router::LOOPBACK_IFINDEX,
+        },
+        // An output lookup through an enslaved device is made in its VRF.
+        oif: match (iif, oif) {
+            (None, Some(_)) if l3_dev != 0 => l3_dev,
+            (None, Some(o)) => o,
+            _ => 0,
+        },
+        l3_table: dev.and_then(|l| l.l3_table),
+        src: src.unwrap_or(unspec),
+        dst,
+        mark,
+        tun_id: 0,
+    };
+    match lookup(dp, &flow) {
+        Res::Route(r) => match r.kind {
+            RouteKind::Unreachable | RouteKind::Throw => Err(GetError::Unreachable),
+            RouteKind::Prohibit => Err(GetError::Prohibit),
+            RouteKind::Blackhole => Err(GetError::Blackhole),
+            RouteKind::Unicast | RouteKind::Local => Ok(r.origin),
+        },
+        Res::NoRoute => Err(GetError::NoRoute),
+        Res::RuleBlackhole => Err(GetError::Blackhole),
+        Res::RuleUnreachable => Err(GetError::Unreachable),
+        Res::RuleProhibit => Err(GetError::Prohibit),
+    }
+}

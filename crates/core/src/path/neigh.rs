@@ -7,10 +7,9 @@
 //! answer arrives the queue is released through the worker's outbox. Buffers are recycled,
 //! so a steady state allocates nothing.
 
-use std::collections::HashMap;
 use std::net::IpAddr;
 
-use crate::dataplane::{Dataplane, LinkDpKind, Mac};
+use crate::dataplane::{Dataplane, FastMap, LinkDpKind, Mac};
 use crate::tunnel::TunnelMeta;
 
 /// How long a confirmed entry counts as REACHABLE (`base_reachable_time`).
@@ -55,8 +54,8 @@ pub(crate) struct Pending {
 /// The worker's neighbour state.
 #[derive(Debug, Default)]
 pub struct Neighbours {
-    pub learnt: HashMap<(u32, IpAddr), Learnt>,
-    pub(crate) pending: HashMap<(u32, IpAddr), Pending>,
+    pub learnt: FastMap<(u32, IpAddr), Learnt>,
+    pub(crate) pending: FastMap<(u32, IpAddr), Pending>,
     parked: usize,
     /// Frames ready to send: (link, Ethernet frame).
     outbox: Vec<(u32, Vec<u8>)>,
