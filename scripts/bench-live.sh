@@ -27,7 +27,9 @@
 # Environment: DURATION (s, default 10), CASES (default "ipv6-fwd encaps4 end"),
 # DUTS (default "kernel lwt"), LWT (binary; default target/release/lwt, built here unless
 # NO_BUILD=1), RPS (1 = steer as above, default; 0 = no RPS: in0's receive processing
-# then runs on the generator's CPU), KEEP_LOGS=1 keeps the work directory.
+# then runs on the generator's CPU), RATE (pps; default unset = as fast as trafgen can;
+# a rate both DUTs sustain compares their CPU cost at equal load), KEEP_LOGS=1 keeps the
+# work directory.
 # Diagnostics (they change what is measured): PERF=1 records `perf record -g` on the DUT
 # CPU and prints the top symbols; LWT_INGRESS_DROP=1 drops in0's frames at tc ingress in
 # the lwt runs, after the AF_PACKET tap copied them, so the kernel stack never sees them.
@@ -39,6 +41,7 @@ DURATION=${DURATION:-10}
 CASES=${CASES:-"ipv6-fwd encaps4 end"}
 DUTS=${DUTS:-"kernel lwt"}
 RPS=${RPS:-1}
+RATE=${RATE:-} # empty: as fast as trafgen can; N: trafgen -b Npps (cost at equal load)
 LWT=${LWT:-$ROOT/target/release/lwt}
 VERIFY_PKTS=10
 GEN_CPU=0
@@ -361,7 +364,7 @@ stop_lwt() {
 
 stat_of() { in_ns "$1" cat "/sys/class/net/$2/statistics/$3"; }
 cpu_line() { awk -v c="cpu$1" '$1 == c { print $2, $3, $4, $5, $6, $7, $8, $9 }' /proc/stat; }
-proc_times() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+proc_times() { awk '{ print $14 + $15, $14 }' "/proc/$1/stat" 2>/dev/null || echo 0 0; }
 softnet_drops() { # per-CPU backlog drops (2nd column, hex), "cpu0 cpu1 ..."
     local _ dropped _rest
     while read -r _ dropped _rest; do printf '%d ' "$((16#$dropped))"; done </proc/net/softnet_stat
@@ -369,9 +372,11 @@ softnet_drops() { # per-CPU backlog drops (2nd column, hex), "cpu0 cpu1 ..."
 HZ=$(getconf CLK_TCK)
 lwt_in0_rx() { "$LWT" --socket "$SOCK" stats 2>/dev/null | awk '$1 == "in0" { print $2; f = 1 } END { if (!f) print 0 }'; }
 
-run_trafgen() { # cfg, count (0 = until timeout), timeout seconds
+run_trafgen() { # cfg, count (0 = until timeout), timeout seconds[, rate pps]
     local args=(-i "$1" -o gen0 -P 1 -Q -C --no-sock-mem)
     [ "$2" -gt 0 ] && args+=(-n "$2")
+    # -b sends a second's worth in one burst; -t paces each packet (sendto per packet).
+    [ -n "${4:-}" ] && args+=(-t "$((1000000000 / $4))ns")
     in_ns "$NS_GEN" timeout -s INT -k 3 "$3" taskset -c "$GEN_CPU" trafgen "${args[@]}" \
         >>"$WORK/trafgen.log" 2>&1 || true
 }
@@ -413,16 +418,16 @@ cpu_busy_ticks() { # "user nice system idle iowait irq softirq steal" -> busy
     local a=($1)
     echo $((a[0] + a[1] + a[2] + a[5] + a[6]))
 }
-background_load() { # busy % of both CPUs (sum, 0-200) over 1 s
+background_load() { # busy % of the 2 CPUs (average, 0-100) over 1 s
     local b a
     b=$(($(cpu_busy_ticks "$(cpu_line $GEN_CPU)") + $(cpu_busy_ticks "$(cpu_line $DUT_CPU)")))
     sleep 1
     a=$(($(cpu_busy_ticks "$(cpu_line $GEN_CPU)") + $(cpu_busy_ticks "$(cpu_line $DUT_CPU)")))
-    echo $(((a - b) * 100 / HZ))
+    echo $(((a - b) * 100 / HZ / 2))
 }
 
 echo "== bench-live: $(date -u +%FT%TZ), kernel $(uname -r), $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) vCPUs"
-echo "   trafgen on CPU $GEN_CPU; DUT on CPU $DUT_CPU; RPS=$RPS; ${DURATION}s per case; lwt: $LWT"
+echo "   trafgen on CPU $GEN_CPU; DUT on CPU $DUT_CPU; RPS=$RPS; ${DURATION}s per case; rate ${RATE:-max}; lwt: $LWT"
 
 
 for cs in $CASES; do
@@ -458,9 +463,9 @@ for cs in $CASES; do
         s_rx0=$(stat_of "$NS_SINK" sink0 rx_packets); o_dr0=$(stat_of "$NS_DUT" out0 tx_dropped)
         sn0=($(softnet_drops))
         c0=$(cpu_line $DUT_CPU); cg0=$(cpu_line $GEN_CPU)
-        p0=0; l_rx0=0
+        p0=0; u0=0; l_rx0=0
         if [ "$dut" = lwt ]; then
-            p0=$(proc_times "$DAEMON_PID")
+            read -r p0 u0 <<<"$(proc_times "$DAEMON_PID")"
             l_rx0=$(lwt_in0_rx)
         fi
         perf_pid=""
@@ -471,12 +476,12 @@ for cs in $CASES; do
             MY_PIDS+=("$perf_pid")
         fi
         t0=$(date +%s%N)
-        run_trafgen "$cfg" $((DURATION * 5000000)) "$DURATION"
+        run_trafgen "$cfg" $((DURATION * 5000000)) "$DURATION" "$RATE"
         t1=$(date +%s%N)
         sleep 0.2 # let queued packets drain out of the DUT
         # After
         c1=$(cpu_line $DUT_CPU); cg1=$(cpu_line $GEN_CPU)
-        p1=0; [ "$dut" = lwt ] && p1=$(proc_times "$DAEMON_PID")
+        p1=0; u1=0; [ "$dut" = lwt ] && read -r p1 u1 <<<"$(proc_times "$DAEMON_PID")"
         g_tx1=$(stat_of "$NS_GEN" gen0 tx_packets); g_dr1=$(stat_of "$NS_GEN" gen0 tx_dropped)
         s_rx1=$(stat_of "$NS_SINK" sink0 rx_packets); o_dr1=$(stat_of "$NS_DUT" out0 tx_dropped)
         sn1=($(softnet_drops))
@@ -504,6 +509,10 @@ for cs in $CASES; do
         steal=$((x1[7] - x0[7]))
         gbusy=$(($(cpu_busy_ticks "$cg1") - $(cpu_busy_ticks "$cg0")))
         ptime=$((p1 - p0))
+        # Contamination check: user time on the DUT CPU that is not the daemon's (the
+        # kernel DUT runs no user code there) belongs to someone else.
+        foreign=$(((x1[0] + x1[1] - x0[0] - x0[1] - (u1 - u0)) * 100 / (busy + idle + steal + 1)))
+        [ "$foreign" -lt 0 ] && foreign=0
         # ticks -> ns: ticks * 1e9 / HZ
         read -r opps fpps busy_ns soft_ns proc_ns idle_pct gen_pct <<<"$(awk -v o=$offered -v f=$fwd \
             -v w=$wall_ns -v b=$busy -v s=$soft -v p=$ptime -v hz=$HZ -v i=$idle -v st=$steal -v gb=$gbusy \
@@ -516,6 +525,9 @@ for cs in $CASES; do
                     100 * i / t, 100 * gb / gt }')"
         echo "   offered $opps pps, forwarded $fpps pps ($fwd pkts in $((wall_ns / 1000000)) ms)"
         echo "   DUT CPU $DUT_CPU: busy $busy_ns ns/pkt (softirq $soft_ns), idle ${idle_pct}%; lwt process $proc_ns ns/pkt; CPU $GEN_CPU busy ${gen_pct}%"
+        if [ "$foreign" -gt 5 ]; then
+            echo "   WARNING: ${foreign}% of CPU $DUT_CPU went to other processes' user code during the run; skewed" >&2
+        fi
         echo "   drops: gen0->in0 backlog $gen_dropped, out0->sink0 backlog $sink_drops, softnet cpu0 $((sn1[0] - sn0[0])) cpu1 $((sn1[1] - sn0[1]))"
         if [ "$dut" = lwt ]; then
             # The daemon does not report its ports' PACKET_STATISTICS, so frames lost in
@@ -527,7 +539,7 @@ for cs in $CASES; do
             echo "   lwt forwarded < 90% of the offered load; \`lwt stats\` after the run:"
             head -30 "$WORK/stats-$cs.txt" | sed 's/^/     /'
         fi
-        echo "$cs $dut $opps $fpps $busy_ns $soft_ns $proc_ns $idle_pct $bg" >>"$RESULTS"
+        echo "$cs $dut $opps $fpps $busy_ns $soft_ns $proc_ns $idle_pct $bg $foreign" >>"$RESULTS"
         stop_lwt
         destroy_topology
     done
@@ -540,14 +552,14 @@ echo
 echo "== Summary (${DURATION}s per case; pps = packets per second; ns/pkt = CPU-ns per forwarded packet)"
 printf '%-9s | %-6s | %11s | %11s | %14s | %s\n' case DUT "offered pps" "fwd pps" "DUT CPU ns/pkt" "component ns/pkt"
 printf '%s\n' "----------|--------|-------------|-------------|----------------|------------------------------"
-while read -r cs dut opps fpps busy soft proc idle bg; do
+while read -r cs dut opps fpps busy soft proc idle bg foreign; do
     if [ "$opps" = ABORTED ]; then
         printf '%-9s | %-6s | %s\n' "$cs" "$dut" "ABORTED (DUT did not forward; see above)"
         continue
     fi
     if [ "$dut" = lwt ]; then comp="daemon utime+stime $proc"; else comp="softirq $soft"; fi
-    printf '%-9s | %-6s | %11s | %11s | %14s | %s (cpu%s idle %s%%; background before %s%%)\n' \
-        "$cs" "$dut" "$opps" "$fpps" "$busy" "$comp" "$DUT_CPU" "$idle" "$bg"
+    printf '%-9s | %-6s | %11s | %11s | %14s | %s (cpu%s idle %s%%; others: %s%% before, %s%% during)\n' \
+        "$cs" "$dut" "$opps" "$fpps" "$busy" "$comp" "$DUT_CPU" "$idle" "$bg" "$foreign"
 done <"$RESULTS"
 echo
 echo "Ratios lwt / kernel (forwarded pps; DUT CPU ns/pkt; lwt daemon ns/pkt vs kernel softirq ns/pkt):"

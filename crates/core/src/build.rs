@@ -157,7 +157,7 @@ impl Router {
 
         // Routes grouped by table; the lowest metric wins per destination.
         let mut by_table: BTreeMap<u32, Vec<Route>> = BTreeMap::new();
-        for r in self.routes.iter().cloned().chain(self.kernel_routes()) {
+        for r in self.routes.values().cloned().chain(self.kernel_routes()) {
             by_table.entry(r.table).or_default().push(r);
         }
         for (&id, routes) in &mut by_table {
@@ -193,21 +193,21 @@ impl Router {
         let mut rules: Vec<&cfg::RuleSpec> = self.rules.iter().collect();
         rules.sort_by_key(|r| r.priority.unwrap_or(0));
         for r in rules {
-            let rd = RuleDp {
+            let mut rd = RuleDp {
                 priority: r.priority.unwrap_or(0),
                 invert: r.not,
                 from: r.from.map(|p| (p.addr, p.len)),
                 to: r.to.map(|p| (p.addr, p.len)),
+                // A rule naming a device that does not exist is detached: it matches
+                // nothing (u32::MAX is no ifindex).
                 iif: r
                     .iif
                     .as_deref()
-                    .and_then(|n| self.link_by_name(n))
-                    .map(|l| l.ifindex),
+                    .map(|n| self.link_by_name(n).map_or(u32::MAX, |l| l.ifindex)),
                 oif: r
                     .oif
                     .as_deref()
-                    .and_then(|n| self.link_by_name(n))
-                    .map(|l| l.ifindex),
+                    .map(|n| self.link_by_name(n).map_or(u32::MAX, |l| l.ifindex)),
                 fwmark: r.fwmark.map(|m| (m, r.fwmask.unwrap_or(u32::MAX))),
                 // fib_rule_match: a zero tun_id is no selector.
                 tun_id: r.tun_id.filter(|t| *t != 0),
@@ -220,7 +220,16 @@ impl Router {
                         RuleActionDp::Lookup(r.table.and_then(|t| dp.table_index.get(&t).copied()))
                     }
                 },
+                plain: false,
             };
+            rd.plain = !rd.invert
+                && rd.from.is_none()
+                && rd.to.is_none()
+                && rd.iif.is_none()
+                && rd.oif.is_none()
+                && rd.fwmark.is_none()
+                && rd.tun_id.is_none()
+                && !rd.l3mdev;
             match r.family {
                 Family::V6 => dp.rules6.push(rd),
                 _ => dp.rules4.push(rd),
@@ -283,9 +292,17 @@ impl Router {
                     .dev
                     .or_else(|| nh.via.and_then(|g| self.connected_link(g, r.table)))
                     .unwrap_or(0);
+                let gw_mac = nh.via.and_then(|g| {
+                    self.neighs
+                        .iter()
+                        .find(|n| !n.proxy && n.dev == oif && n.addr == g)
+                        .and_then(|n| n.lladdr)
+                        .map(|m| m.0)
+                });
                 NextHopDp {
                     gateway: nh.via,
                     oif,
+                    gw_mac,
                     weight: u32::from(nh.weight.max(1)),
                     lwt: nh
                         .encap

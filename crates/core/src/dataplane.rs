@@ -73,6 +73,9 @@ pub struct NextHopDp {
     pub oif: u32,
     pub weight: u32,
     pub lwt: Option<Lwt>,
+    /// The gateway's MAC when a static neighbour entry gives it: resolved when the
+    /// snapshot is built, so forwarding through it needs no neighbour lookup.
+    pub gw_mac: Option<Mac>,
 }
 
 /// A compiled route: the value a FIB lookup lands on.
@@ -129,6 +132,8 @@ pub struct RuleDp {
     pub tun_id: Option<u64>,
     pub l3mdev: bool,
     pub action: RuleActionDp,
+    /// No selector at all (`from all lookup main`): matching can be skipped.
+    pub plain: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

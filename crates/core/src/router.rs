@@ -80,6 +80,21 @@ pub struct Route {
     pub slot: u32,
 }
 
+/// The identity of a route: (table, destination address, prefix length, metric, tos).
+pub type RouteKey = (u32, IpAddr, u8, u32, u8);
+
+impl Route {
+    pub fn key(&self) -> RouteKey {
+        (
+            self.table,
+            self.dst.addr,
+            self.dst.len,
+            self.metric,
+            self.tos,
+        )
+    }
+}
+
 /// A configured neighbour entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Neigh {
@@ -96,7 +111,8 @@ pub struct Neigh {
 pub struct Router {
     pub links: BTreeMap<u32, Link>,
     next_ifindex: u32,
-    pub routes: Vec<Route>,
+    /// Configured routes by identity (table, destination, metric, tos).
+    pub routes: BTreeMap<RouteKey, Route>,
     pub rules: Vec<cfg::RuleSpec>,
     pub neighs: Vec<Neigh>,
     pub sysctl: Sysctls,
@@ -144,7 +160,7 @@ impl Router {
         Router {
             links: BTreeMap::from([(LOOPBACK_IFINDEX, lo)]),
             next_ifindex: 2,
-            routes: Vec::new(),
+            routes: BTreeMap::new(),
             rules: vec![
                 rule(Family::V4, 0, cfg::RT_TABLE_LOCAL),
                 rule(Family::V4, 32766, cfg::RT_TABLE_MAIN),
@@ -160,6 +176,13 @@ impl Router {
             fdb: Vec::new(),
             next_slot: 1,
         }
+    }
+
+    /// The configured routes to exactly `dst` in `table`, any metric and tos.
+    pub fn routes_to<'a>(&'a self, table: u32, dst: &IpPrefix) -> impl Iterator<Item = &'a Route> {
+        let lo = (table, dst.addr, dst.len, 0, 0);
+        let hi = (table, dst.addr, dst.len, u32::MAX, u8::MAX);
+        self.routes.range(lo..=hi).map(|(_, r)| r)
     }
 
     pub fn link_by_name(&self, name: &str) -> Option<&Link> {
@@ -244,7 +267,7 @@ impl Router {
                     Some(cfg::TableSel::All) => None,
                     None => Some(cfg::RT_TABLE_MAIN),
                 };
-                self.routes.retain(|r| {
+                self.routes.retain(|_, r| {
                     !(table.is_none_or(|t| t == r.table)
                         && (f.family == Family::Any || f.family == r.family))
                 });
@@ -355,7 +378,7 @@ impl Router {
                 }
                 // As in the kernel, routes through the device and its neighbours go with it.
                 self.routes
-                    .retain(|r| !r.nexthops.iter().any(|n| n.dev == Some(ifindex)));
+                    .retain(|_, r| !r.nexthops.iter().any(|n| n.dev == Some(ifindex)));
                 self.neighs.retain(|n| n.dev != ifindex);
                 self.fdb.retain(|f| f.dev != ifindex);
                 Ok(())
@@ -699,15 +722,16 @@ impl Router {
         let metric = spec.metric.unwrap_or(if v6 { 1024 } else { 0 });
         let tos = spec.tos.unwrap_or(0);
         if verb == Verb::Del {
-            let pos = self.routes.iter().position(|r| {
-                r.table == table
-                    && r.dst == dst
-                    && spec.metric.is_none_or(|m| m == r.metric)
-                    && (!spec.rtype_given || spec.rtype == r.rtype)
-            });
-            return match pos {
-                Some(i) => {
-                    self.routes.remove(i);
+            let found = self
+                .routes_to(table, &dst)
+                .find(|r| {
+                    spec.metric.is_none_or(|m| m == r.metric)
+                        && (!spec.rtype_given || spec.rtype == r.rtype)
+                })
+                .map(Route::key);
+            return match found {
+                Some(k) => {
+                    self.routes.remove(&k);
                     Ok(())
                 }
                 None => Err(ApplyError::no_such("route")),
@@ -747,25 +771,19 @@ impl Router {
             multipath: spec.multipath,
             slot,
         };
-        let pos = self
-            .routes
-            .iter()
-            .position(|r| r.table == table && r.dst == dst && r.metric == metric && r.tos == tos);
-        match (verb, pos) {
+        let key = route.key();
+        match (verb, self.routes.get(&key).map(|r| r.slot)) {
             (Verb::Add | Verb::Prepend | Verb::Append | Verb::Test, Some(_)) => Err(
                 ApplyError::exists(&format!("a route to {dst} in table {table}")),
             ),
             (Verb::Change, None) => Err(ApplyError::no_such("route")),
-            (_, Some(i)) => {
-                let keep = self.routes[i].slot;
-                self.routes[i] = Route {
-                    slot: keep,
-                    ..route
-                };
+            (_, Some(slot)) => {
+                // A replaced route keeps its counters.
+                self.routes.insert(key, Route { slot, ..route });
                 Ok(())
             }
             (_, None) => {
-                self.routes.push(route);
+                self.routes.insert(key, route);
                 Ok(())
             }
         }
@@ -822,12 +840,15 @@ impl Router {
                     || dev.is_some())
                 && l.addrs.iter().any(|p| p.contains(&via) && p.addr != via)
         });
-        let routed = self.routes.iter().any(|r| {
-            r.table == table
-                && r.rtype == RouteType::Unicast
-                && r.dst.contains(&via)
-                && r.nexthops.iter().all(|n| n.via.is_none())
-                && dev.is_none_or(|d| r.nexthops.iter().any(|n| n.dev == Some(d)))
+        // A device route covering the gateway: one range lookup per prefix length.
+        let max = IpPrefix::max_len_of(&via);
+        let routed = (0..=max).any(|len| {
+            self.routes_to(table, &IpPrefix::new(via, len).network())
+                .any(|r| {
+                    r.rtype == RouteType::Unicast
+                        && r.nexthops.iter().all(|n| n.via.is_none())
+                        && dev.is_none_or(|d| r.nexthops.iter().any(|n| n.dev == Some(d)))
+                })
         });
         if connected || routed {
             return Ok(());

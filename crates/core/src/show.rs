@@ -60,7 +60,7 @@ impl Router {
     pub fn route_entries(&self, stats: Option<&Stats>) -> Vec<cfg::RouteEntry> {
         let mut all: Vec<Route> = self
             .routes
-            .iter()
+            .values()
             .cloned()
             .chain(self.kernel_routes())
             .collect();
@@ -380,7 +380,7 @@ pub fn stats_report(router: &Router, s: &Stats, json: bool) -> String {
         .collect();
     let sids: Vec<_> = router
         .routes
-        .iter()
+        .values()
         .filter_map(|r| {
             let action = r.nexthops.iter().find_map(|n| match &n.encap {
                 Some(cfg::Encap::Seg6Local(e)) => Some(e.action.clone()),

@@ -174,7 +174,7 @@ fn seg6local_counters_are_shown_with_s() {
     .unwrap();
     let req = lwt_config::parse_line("-s -6 route show").unwrap().unwrap();
     let mut stats = lwt_core::stats::Stats::new();
-    let slot = r.routes[0].slot;
+    let slot = r.routes.values().next().unwrap().slot;
     stats.sid(slot).ok.add(100);
     stats.sid(slot).errors = 3;
     let text = lwt_core::show::render(&r, &req, Some(&stats));

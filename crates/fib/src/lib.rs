@@ -28,6 +28,7 @@
 
 mod key;
 mod poptrie;
+mod small;
 mod v4;
 mod v6;
 

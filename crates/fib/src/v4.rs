@@ -1,6 +1,7 @@
 //! IPv4 FIB: a poptrie over `u32` keys (`u32::from(Ipv4Addr)`).
 
 use crate::poptrie::Poptrie;
+use crate::small::Small;
 
 /// Widest direct node for IPv4: 2^18 slots (1 MiB), the root of tables of about 100k
 /// prefixes and up. A /24 is then one popcount node below the root, as in the poptrie
@@ -14,6 +15,8 @@ const MAX_DIRECT_BITS: u32 = 18;
 #[derive(Clone, Debug, Default)]
 pub struct Fib4 {
     trie: Poptrie<u32>,
+    /// Set for tiny tables, which are looked up by a short scan instead.
+    small: Option<Small<u32>>,
 }
 
 impl Fib4 {
@@ -25,13 +28,17 @@ impl Fib4 {
     pub fn build(entries: &[(u32, u8, u32)]) -> Fib4 {
         Fib4 {
             trie: Poptrie::build(entries, MAX_DIRECT_BITS),
+            small: Small::build(entries),
         }
     }
 
     /// The value of the longest prefix containing `addr`, if any.
     #[inline]
     pub fn lookup(&self, addr: u32) -> Option<u32> {
-        self.trie.lookup(addr)
+        match &self.small {
+            Some(s) => s.lookup(addr),
+            None => self.trie.lookup(addr),
+        }
     }
 
     /// Looks up every address of `addrs` into the same position of `out`, with the

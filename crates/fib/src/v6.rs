@@ -1,6 +1,7 @@
 //! IPv6 FIB: a poptrie over `u128` keys (`u128::from(Ipv6Addr)`).
 
 use crate::poptrie::Poptrie;
+use crate::small::Small;
 
 /// Widest direct node for IPv6: 2^16 slots (256 KiB). IPv6 prefixes cluster in a few
 /// blocks, so direct nodes appear below them (e.g. under a busy /32), not at the root;
@@ -14,6 +15,8 @@ const MAX_DIRECT_BITS: u32 = 16;
 #[derive(Clone, Debug, Default)]
 pub struct Fib6 {
     trie: Poptrie<u128>,
+    /// Set for tiny tables, which are looked up by a short scan instead.
+    small: Option<Small<u128>>,
 }
 
 impl Fib6 {
@@ -25,13 +28,17 @@ impl Fib6 {
     pub fn build(entries: &[(u128, u8, u32)]) -> Fib6 {
         Fib6 {
             trie: Poptrie::build(entries, MAX_DIRECT_BITS),
+            small: Small::build(entries),
         }
     }
 
     /// The value of the longest prefix containing `addr`, if any.
     #[inline]
     pub fn lookup(&self, addr: u128) -> Option<u32> {
-        self.trie.lookup(addr)
+        match &self.small {
+            Some(s) => s.lookup(addr),
+            None => self.trie.lookup(addr),
+        }
     }
 
     /// Looks up every address of `addrs` into the same position of `out`, with the

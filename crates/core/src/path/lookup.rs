@@ -72,7 +72,7 @@ pub(crate) fn lookup<'a>(dp: &'a Dataplane, f: &Flow) -> Res<'a> {
         &dp.rules4
     };
     for r in rules {
-        if !rule_matches(r, f) {
+        if !r.plain && !rule_matches(r, f) {
             continue;
         }
         let table = match r.action {

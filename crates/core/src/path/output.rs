@@ -46,6 +46,22 @@ pub(crate) fn xmit_nh(
     {
         return v;
     }
+    // Fast path: a gateway whose MAC the snapshot already knows.
+    if let (None, Some(mac), Some(gw)) = (&nh.lwt, nh.gw_mac, nh.gateway)
+        && gw == via
+        && let Some(link) = cx.dp.link(nh.oif)
+        && link.up
+        && link.kind == LinkDpKind::Ether
+    {
+        let et = match pkt.data().first().map(|b| b >> 4) {
+            Some(4) => ethertype::IPV4,
+            _ => ethertype::IPV6,
+        };
+        return match push_eth(pkt, mac, link.mac, et) {
+            Some(()) => Verdict::Tx(nh.oif),
+            None => Verdict::Drop(DropReason::NoHeadroom),
+        };
+    }
     xmit_dev(cx, pkt, nh.oif, via, 0, nh.lwt.as_ref())
 }
 
