@@ -31,8 +31,9 @@
 # a rate both DUTs sustain compares their CPU cost at equal load), KEEP_LOGS=1 keeps the
 # work directory.
 # Diagnostics (they change what is measured): PERF=1 records `perf record -g` on the DUT
-# CPU and prints the top symbols; LWT_INGRESS_DROP=1 drops in0's frames at tc ingress in
-# the lwt runs, after the AF_PACKET tap copied them, so the kernel stack never sees them.
+# CPU and prints the top symbols; LWT_INGRESS_DROP=1 (needs nft) drops in0's frames at the
+# netdev ingress hook in the lwt runs, after the AF_PACKET tap copied them, so the
+# kernel's IP stack never sees them.
 # Runs in about 80 s with the defaults.
 set -euo pipefail
 
@@ -332,10 +333,14 @@ start_lwt() { # case
     DAEMON_PID=$!
     MY_PIDS+=("$DAEMON_PID")
     if [ "${LWT_INGRESS_DROP:-0}" = 1 ]; then
-        # Diagnostic only (not what lwt does): drop in0's frames at tc ingress, i.e. after
+        # Diagnostic only (not what lwt does): drop in0's frames at ingress, i.e. after
         # the AF_PACKET tap has copied them, so the kernel's IP stack never sees them.
-        in_ns "$NS_DUT" tc qdisc add dev in0 clsact
-        in_ns "$NS_DUT" tc filter add dev in0 ingress matchall action drop
+        # (netfilter's netdev ingress hook runs after the packet taps; needs nft.)
+        in_ns "$NS_DUT" nft -f - <<'NFT' || { echo "bench-live: LWT_INGRESS_DROP needs nft (nftables)" >&2; return 1; }
+table netdev benchdrop {
+    chain in0 { type filter hook ingress device "in0" priority 0; policy drop; }
+}
+NFT
     fi
     local i
     for i in $(seq 50); do

@@ -840,6 +840,9 @@ impl Router {
                     || dev.is_some())
                 && l.addrs.iter().any(|p| p.contains(&via) && p.addr != via)
         });
+        if connected {
+            return Ok(());
+        }
         // A device route covering the gateway: one range lookup per prefix length.
         let max = IpPrefix::max_len_of(&via);
         let routed = (0..=max).any(|len| {
@@ -850,7 +853,7 @@ impl Router {
                         && dev.is_none_or(|d| r.nexthops.iter().any(|n| n.dev == Some(d)))
                 })
         });
-        if connected || routed {
+        if routed {
             return Ok(());
         }
         if self
