@@ -7,7 +7,7 @@
 #
 #   [gen] gen0 ──veth── in0 [dut] out0 ──veth── sink0 [sink]
 #
-# The DUT is either the kernel (configured with `ip -batch` + sysctl) or `lwt daemon`
+# The DUT is either the kernel (the same lines run as `ip LINE`, + sysctl -w) or `lwt daemon`
 # (the same iproute2 lines plus `link add in0|out0 type port`). Three cases:
 #
 #   ipv6-fwd  plain IPv6 forwarding (2001:db8:99::/48 via the sink)
@@ -42,7 +42,7 @@ DURATION=${DURATION:-10}
 CASES=${CASES:-"ipv6-fwd encaps4 end"}
 DUTS=${DUTS:-"kernel lwt"}
 RPS=${RPS:-1}
-RATE=${RATE:-} # empty: as fast as trafgen can; N: trafgen -b Npps (cost at equal load)
+RATE=${RATE:-} # empty: as fast as trafgen can; N: trafgen -t 1e9/N ns gap (cost at equal load)
 LWT=${LWT:-$ROOT/target/release/lwt}
 VERIFY_PKTS=10
 GEN_CPU=0
@@ -80,7 +80,7 @@ cleanup() {
     local rc=$?
     trap - EXIT INT TERM
     for pid in "${MY_PIDS[@]}"; do
-        kill -INT "$pid" 2>/dev/null || true
+        kill -TERM "$pid" 2>/dev/null || true
     done
     for pid in "${MY_PIDS[@]}"; do
         for _ in 1 2 3 4 5 6 7 8 9 10; do
@@ -382,8 +382,14 @@ run_trafgen() { # cfg, count (0 = until timeout), timeout seconds[, rate pps]
     [ "$2" -gt 0 ] && args+=(-n "$2")
     # -b sends a second's worth in one burst; -t paces each packet (sendto per packet).
     [ -n "${4:-}" ] && args+=(-t "$((1000000000 / $4))ns")
-    in_ns "$NS_GEN" timeout -s INT -k 3 "$3" taskset -c "$GEN_CPU" trafgen "${args[@]}" \
-        >>"$WORK/trafgen.log" 2>&1 || true
+    # In the background and waited for, so that Ctrl-C runs the trap at once (bash
+    # defers traps until a foreground command ends).
+    ip netns exec "$NS_GEN" timeout -s INT -k 3 "$3" taskset -c "$GEN_CPU" trafgen "${args[@]}" \
+        >>"$WORK/trafgen.log" 2>&1 &
+    local pid=$!
+    MY_PIDS+=("$pid")
+    wait "$pid" || true
+    forget_pid "$pid"
 }
 
 verify() { # dut case cfg -> 0 if the sink receives the expected packets
@@ -590,9 +596,15 @@ Method and caveats:
    /proc/stat over the run, divided by forwarded packets. With RPS, CPU $DUT_CPU runs all of
    in0's receive processing: for the kernel the whole forwarding path (softirq), for lwt the
    daemon plus the AF_PACKET RX copy and the kernel's own discard of each frame (softirq).
-   This is the like-for-like number. "softirq" (kernel) and "daemon utime+stime" (lwt,
-   /proc/PID/stat) are the components the brief asked for; they are not comparable with
-   each other: the daemon's time excludes the RX-ring copy done in softirq.
+   This is the like-for-like number. "softirq" (kernel, /proc/stat) and "daemon
+   utime+stime" (lwt, /proc/PID/stat) are components, not comparable with each other:
+   softirq work that runs in the daemon's context (in0's receive backlog, processed when
+   its sendto() re-enables bottom halves) is charged to the daemon, the rest (ksoftirqd,
+   after IPIs) is not.
+ - lwt's frames lost in its AF_PACKET RX ring are inferred (in0 accepted minus read by
+   lwt): the daemon does not report PACKET_STATISTICS, so `lwt stats` shows 0 drops.
+   ns/pkt divides by *forwarded* packets: when most offered frames are dropped in the
+   ring, their receive cost is still paid on CPU 1 and inflates lwt's number.
  - This kernel uses tick-based CPU accounting (CONFIG_TICK_CPU_ACCOUNTING, no
    IRQ_TIME_ACCOUNTING, HZ=$(zcat /proc/config.gz 2>/dev/null | sed -n 's/^CONFIG_HZ=//p')):
    each tick is charged whole to what it interrupted, so softirq time is sampled, softirq run

@@ -428,17 +428,21 @@ pub fn stats_report(router: &Router, s: &Stats, json: bool) -> String {
     let mut t = String::new();
     let _ = writeln!(
         t,
-        "{:<16} {:>10} {:>12} {:>10} {:>12}",
-        "link", "rx pkts", "rx bytes", "tx pkts", "tx bytes"
+        "{:<16} {:>10} {:>12} {:>10} {:>12} {:>9} {:>9}",
+        "link", "rx pkts", "rx bytes", "tx pkts", "tx bytes", "rx drop", "tx drop"
     );
     for (n, c) in &links {
         let _ = writeln!(
             t,
-            "{:<16} {:>10} {:>12} {:>10} {:>12}",
-            n, c.rx.packets, c.rx.bytes, c.tx.packets, c.tx.bytes
+            "{:<16} {:>10} {:>12} {:>10} {:>12} {:>9} {:>9}",
+            n, c.rx.packets, c.rx.bytes, c.tx.packets, c.tx.bytes, c.rx_dropped, c.tx_dropped
         );
     }
-    let dropped: u64 = drops.iter().map(|(_, n)| n).sum();
+    let dropped: u64 = drops.iter().map(|(_, n)| n).sum::<u64>()
+        + links
+            .iter()
+            .map(|(_, c)| c.rx_dropped + c.tx_dropped)
+            .sum::<u64>();
     let _ = writeln!(
         t,
         "forwarded {}, originated {}, delivered locally {}, queued for resolution {}, dropped {}",

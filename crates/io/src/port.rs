@@ -78,8 +78,14 @@ pub enum PortKind {
 /// Runs in the network namespace of the calling thread.
 pub fn open_port(kind: PortKind, name: &str, dev: &str) -> io::Result<Box<dyn Port>> {
     Ok(match kind {
+        // A dataplane port bypasses the qdisc layer on transmit (PACKET_QDISC_BYPASS):
+        // lwt queues in its own ring, the kernel's queueing would only add cost.
         PortKind::AfPacket => {
-            Box::new(AfPacketPort::open(dev, &AfPacketConfig::default())?.with_name(name))
+            let cfg = AfPacketConfig {
+                qdisc_bypass: true,
+                ..AfPacketConfig::default()
+            };
+            Box::new(AfPacketPort::open(dev, &cfg)?.with_name(name))
         }
         PortKind::Tap => Box::new(TapPort::create(dev)?.with_name(name)),
     })

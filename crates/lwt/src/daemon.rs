@@ -319,6 +319,15 @@ fn worker_loop(shared: &Shared, mut slots: BTreeMap<u32, Slot>, rx: Receiver<ToW
         if w.now_ms >= next_recover {
             next_recover = w.now_ms + 1000;
             recover(&mut slots);
+            // Frames the kernel could not put in a port's ring are drops too.
+            for (ifx, s) in slots.iter_mut() {
+                if let Some(p) = s.port.as_mut() {
+                    let ps = p.stats();
+                    let l = w.stats.link(*ifx);
+                    l.rx_dropped += ps.rx_ring_drops + ps.rx_truncated;
+                    l.tx_dropped += ps.tx_ring_full + ps.tx_oversize;
+                }
+            }
         }
     }
 }
