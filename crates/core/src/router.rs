@@ -400,6 +400,11 @@ impl Router {
                 }
                 Ok(())
             }
+            LinkKind::Port {
+                io: Some(cfg::PortIo::AfXdp),
+                ..
+            } => Err(ApplyError::new("RTNETLINK answers: Operation not supported")
+                .hint("AF_XDP ports are not implemented yet; use `io af_packet` (the default)")),
             LinkKind::Port { .. } | LinkKind::Tap | LinkKind::Dummy => Ok(()),
             LinkKind::Vxlan(v) => self.check_vxlan(v),
             LinkKind::Xfrm(_) => Err(ApplyError::new(

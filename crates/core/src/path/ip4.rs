@@ -8,7 +8,7 @@ use lwt_wire::{Ipv4Packet, ip_proto};
 use super::icmp::Limit;
 use super::lookup::{self, Flow, Res};
 use super::{Cx, Verdict, icmp, output};
-use crate::dataplane::{LinkDpKind, NextHopDp, RouteDp, RouteKind};
+use crate::dataplane::{NextHopDp, RouteDp, RouteKind};
 use crate::drop_reason::DropReason;
 use crate::packet::PacketBuf;
 
@@ -144,34 +144,7 @@ pub(crate) fn forward(cx: &mut Cx<'_>, pkt: &mut PacketBuf, nh: &NextHopDp) -> V
     cx.w.stats.forwarded += 1;
     // The route replaces any received tunnel metadata (`skb_dst_drop`).
     pkt.meta.tun = None;
-    out_nexthop(cx, pkt, nh, dst, 0)
-}
-
-pub(crate) fn out_nexthop(
-    cx: &mut Cx<'_>,
-    pkt: &mut PacketBuf,
-    nh: &NextHopDp,
-    dst: Ipv4Addr,
-    depth: u8,
-) -> Verdict {
-    if let Some(link) = cx.dp.link(nh.oif)
-        && link.kind == LinkDpKind::Vrf
-        && depth < 8
-    {
-        let Some(table) = link.l3_table else {
-            return Verdict::Drop(DropReason::NoRoute);
-        };
-        return match lookup::lookup_table(cx.dp, table, IpAddr::V4(dst)) {
-            Some(r) if r.kind == RouteKind::Unicast => match lookup::select_nexthop(r, 0) {
-                Some(nh2) if nh2.oif != nh.oif => out_nexthop(cx, pkt, nh2, dst, depth + 1),
-                _ => Verdict::Drop(DropReason::NoRoute),
-            },
-            Some(r) if r.kind == RouteKind::Local => Verdict::Consumed,
-            _ => Verdict::Drop(DropReason::NoRoute),
-        };
-    }
-    let via = nh.gateway.unwrap_or(IpAddr::V4(dst));
-    output::xmit_nh(cx, pkt, nh, via)
+    output::out_nexthop(cx, pkt, nh, IpAddr::V4(dst), 0)
 }
 
 /// Sends a packet this router originates, from the L3 domain of link `l3_iif`.
@@ -222,7 +195,7 @@ pub(crate) fn output_local(cx: &mut Cx<'_>, pkt: &mut PacketBuf, l3_iif: u32) ->
         return super::seg6::output(cx, pkt, lwt, hash, l3_iif);
     }
     cx.w.stats.generated += 1;
-    out_nexthop(cx, pkt, nh, dst, 0)
+    output::out_nexthop(cx, pkt, nh, IpAddr::V4(dst), 0)
 }
 
 /// Local delivery (`ip_local_deliver`): echo requests are answered; UDP gets a port

@@ -7,7 +7,7 @@ use lwt_wire::icmpv6::Icmpv6Packet;
 use lwt_wire::{EthernetAddress, EthernetFrame, Ipv4Packet, Ipv6Packet, ethertype, ip_proto};
 
 use super::{Cx, Verdict};
-use crate::dataplane::{LinkDp, LinkDpKind, NextHopDp};
+use crate::dataplane::{LinkDp, LinkDpKind, NextHopDp, RouteKind};
 use crate::drop_reason::DropReason;
 use crate::lwt::Lwt;
 use crate::packet::PacketBuf;
@@ -63,6 +63,34 @@ pub(crate) fn xmit_nh(
         };
     }
     xmit_dev(cx, pkt, nh.oif, via, 0, nh.lwt.as_ref())
+}
+
+/// Output through a next hop: a VRF device means "look up again in its table" (the
+/// VRF driver's xmit), bounded like the kernel's recursion limit.
+pub(crate) fn out_nexthop(
+    cx: &mut Cx<'_>,
+    pkt: &mut PacketBuf,
+    nh: &NextHopDp,
+    dst: IpAddr,
+    depth: u8,
+) -> Verdict {
+    if let Some(link) = cx.dp.link(nh.oif)
+        && link.kind == LinkDpKind::Vrf
+        && depth < 8
+    {
+        let Some(table) = link.l3_table else {
+            return Verdict::Drop(DropReason::NoRoute);
+        };
+        return match super::lookup::lookup_table(cx.dp, table, dst) {
+            Some(r) if r.kind == RouteKind::Unicast => match super::lookup::select_nexthop(r, 0) {
+                Some(nh2) if nh2.oif != nh.oif => out_nexthop(cx, pkt, nh2, dst, depth + 1),
+                _ => Verdict::Drop(DropReason::NoRoute),
+            },
+            Some(r) if r.kind == RouteKind::Local => Verdict::Consumed,
+            _ => Verdict::Drop(DropReason::NoRoute),
+        };
+    }
+    xmit_nh(cx, pkt, nh, nh.gateway.unwrap_or(dst))
 }
 
 /// Transmits a frame that is already complete (a reply built in place) on `oif`; a

@@ -16,7 +16,7 @@ use lwt_wire::checksum;
 use lwt_wire::{Ipv4Packet, Ipv6Packet, UdpPacket, VxlanHeader, VxlanRepr, ip_proto};
 
 use super::lookup::{self, Flow, Res};
-use super::{Cx, Verdict, ip4, ip6, output};
+use super::{Cx, Verdict, output};
 use crate::dataplane::{Dataplane, LinkDp, LinkDpKind, RouteKind};
 use crate::drop_reason::DropReason;
 use crate::lwt::Lwt;
@@ -566,10 +566,7 @@ fn send(cx: &mut Cx<'_>, pkt: &mut PacketBuf, link: &LinkDp, dev: &VxlanDev, o: 
     {
         return super::seg6::output(cx, pkt, l, hash, LOOPBACK_IFINDEX);
     }
-    match o.dst {
-        IpAddr::V4(d) => ip4::out_nexthop(cx, pkt, nh, d, 0),
-        IpAddr::V6(d) => ip6::out_nexthop(cx, pkt, nh, d, 0),
-    }
+    output::out_nexthop(cx, pkt, nh, o.dst, 0)
 }
 
 /// The whole transmission decided at snapshot time (`encap ip` route through a
