@@ -141,14 +141,23 @@ fn afpacket_receives_frames_in_batches_with_vlan_tags_restored() {
         return;
     }
     let p = pair("rx");
-    let mut port = open_af(&p.port_ns, "p0", AfPacketConfig::default());
+    // A 4 MiB ring, and a sender paced every 100 frames: this test checks what arrives,
+    // not how fast; on a loaded 2-CPU machine the default 1 MiB ring can overflow.
+    let cfg = AfPacketConfig {
+        block_count: 16,
+        ..AfPacketConfig::default()
+    };
+    let mut port = open_af(&p.port_ns, "p0", cfg);
     let peer = RawSocket::open(&p.peer_ns, "p1").unwrap();
     // To another MAC than p0's: seen thanks to the socket's promiscuous membership.
     let want = frames(1000, MAC_OTHER, MAC_PEER);
     let got = std::thread::scope(|s| {
         let h = s.spawn(|| {
-            for f in &want {
+            for (i, f) in want.iter().enumerate() {
                 peer.send(f).unwrap();
+                if i % 100 == 99 {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
             }
         });
         let got = recv_test_frames(&mut port, want.len(), 32);
