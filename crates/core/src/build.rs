@@ -244,6 +244,7 @@ impl Router {
             }
         }
         crate::path::vxlan_templates(&mut dp);
+        resolve_seg6_outer_routes(&mut dp);
         dp
     }
 
@@ -505,4 +506,42 @@ fn vxlan_socks(dp: &Dataplane) -> Vec<VxlanSock> {
         }
     }
     socks
+}
+
+/// Resolves, once per snapshot, the route each seg6 encapsulation's outer packet takes
+/// (its destination is the first segment, a constant), as the kernel caches it per route
+/// state. Only when no IPv6 rule looks at the ingress, the mark or tunnel metadata (the
+/// result then depends on nothing per packet) and the result is a plain forward.
+fn resolve_seg6_outer_routes(dp: &mut Dataplane) {
+    if dp.rules6.iter().any(|r| {
+        r.iif.is_some() || r.oif.is_some() || r.fwmark.is_some() || r.tun_id.is_some() || r.l3mdev
+    }) {
+        return;
+    }
+    let mut found = Vec::new();
+    for (ti, t) in dp.tables.iter().enumerate() {
+        for (v6, routes) in [(false, &t.routes4), (true, &t.routes6)] {
+            for (ri, r) in routes.iter().enumerate() {
+                for (ni, nh) in r.nexthops.iter().enumerate() {
+                    let Some(Lwt::Seg6(s)) = &nh.lwt else {
+                        continue;
+                    };
+                    let Some(dst) = s.outer_dst() else { continue };
+                    let src = s
+                        .outer_src()
+                        .map_or(IpAddr::V6(Ipv6Addr::UNSPECIFIED), IpAddr::V6);
+                    if let Some(post) = crate::path::resolve_plain(dp, src, IpAddr::V6(dst)) {
+                        found.push((ti, v6, ri, ni, post));
+                    }
+                }
+            }
+        }
+    }
+    for (ti, v6, ri, ni, post) in found {
+        let t = &mut dp.tables[ti];
+        let routes = if v6 { &mut t.routes6 } else { &mut t.routes4 };
+        if let Some(Lwt::Seg6(s)) = &mut routes[ri].nexthops[ni].lwt {
+            s.post = Some(Box::new(post));
+        }
+    }
 }

@@ -104,6 +104,10 @@ enum HmacFill {
 #[derive(Debug, Clone)]
 pub struct Seg6Encap {
     pub mode: Mode,
+    /// The route of the outer packet, resolved when the snapshot is built (the kernel's
+    /// per-route `dst_cache`), when it cannot depend on the ingress: set only for a plain
+    /// single-nexthop forward and rules that select on addresses at most.
+    pub post: Option<Box<crate::dataplane::NextHopDp>>,
     /// Encap modes: outer IPv6 header + SRH (possibly reduced or absent).
     /// Inline: the SRH to insert.
     template: Vec<u8>,
@@ -149,6 +153,7 @@ impl Seg6Encap {
         if inline {
             return Seg6Encap {
                 mode: c.mode,
+                post: None,
                 template: full,
                 proto_off: 0,
                 hmac,
@@ -186,6 +191,7 @@ impl Seg6Encap {
         }
         Seg6Encap {
             mode: c.mode,
+            post: None,
             template: t,
             proto_off,
             hmac,
@@ -205,6 +211,12 @@ impl Seg6Encap {
     pub fn outer_dst(&self) -> Option<Ipv6Addr> {
         (self.mode != Mode::Inline)
             .then(|| Ipv6Packet::new_unchecked(&self.template[..40]).dst_addr())
+    }
+
+    /// The outer source for encap modes.
+    pub fn outer_src(&self) -> Option<Ipv6Addr> {
+        (self.mode != Mode::Inline)
+            .then(|| Ipv6Packet::new_unchecked(&self.template[..40]).src_addr())
     }
 
     /// Applies the encapsulation to a packet whose data starts at its L3 header (or at its

@@ -184,3 +184,32 @@ pub fn route_get(
         Res::RuleProhibit => Err(GetError::Prohibit),
     }
 }
+
+/// The next hop a packet from `src` to `dst` would be forwarded through, when that does
+/// not depend on the packet's ingress (the caller checked the rules): a unicast route
+/// with one next hop, no LWT state, not through a VRF device.
+pub(crate) fn resolve_plain(dp: &Dataplane, src: IpAddr, dst: IpAddr) -> Option<NextHopDp> {
+    let flow = Flow {
+        iif: 0,
+        oif: 0,
+        l3_table: None,
+        src,
+        dst,
+        mark: 0,
+        tun_id: 0,
+    };
+    let Res::Route(r) = lookup(dp, &flow) else {
+        return None;
+    };
+    match (r.kind, r.nexthops.as_slice()) {
+        (RouteKind::Unicast, [nh])
+            if nh.lwt.is_none()
+                && dp
+                    .link(nh.oif)
+                    .is_some_and(|l| l.kind == crate::dataplane::LinkDpKind::Ether) =>
+        {
+            Some(nh.clone())
+        }
+        _ => None,
+    }
+}

@@ -29,6 +29,7 @@ use crate::packet::PacketBuf;
 use crate::stats::Stats;
 
 pub use icmp::RateLimiter;
+pub(crate) use lookup::resolve_plain;
 pub use lookup::{GetError, route_get};
 pub use neigh::{Learnt, Neighbours, state_name};
 pub(crate) use vxlan::templates as vxlan_templates;

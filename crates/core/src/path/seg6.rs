@@ -77,7 +77,13 @@ pub(crate) fn input(cx: &mut Cx<'_>, pkt: &mut PacketBuf, lwt: &Lwt, hash: u32) 
         };
     }
     match encap(pkt, lwt, hash, true) {
-        Ok(()) => ip6::route_input(cx, pkt, None),
+        Ok(()) => match lwt {
+            // The outer route is known: forward without routing again.
+            Lwt::Seg6(s) if s.post.is_some() => {
+                ip6::forward(cx, pkt, s.post.as_deref().expect("checked"))
+            }
+            _ => ip6::route_input(cx, pkt, None),
+        },
         Err(r) => Verdict::Drop(r),
     }
 }
