@@ -175,12 +175,12 @@ impl Dataplane {
         self.table_index.get(&id).map(|&i| &self.tables[i])
     }
 
-    /// Is `addr` one of the addresses of the L3 domain `l3_dev` (0 = default VRF)?
-    pub fn is_local6(&self, l3_dev: u32, addr: Ipv6Addr) -> bool {
-        self.links
-            .iter()
-            .flatten()
-            .filter(|l| l.l3_dev == l3_dev)
-            .any(|l| l.v6.iter().any(|(a, _)| *a == addr))
+    /// Is `addr` configured on any link (`ipv6_chk_addr` / `inet_addr_type` == LOCAL,
+    /// across L3 domains as the ICMP source choice uses them)?
+    pub fn is_local(&self, addr: IpAddr) -> bool {
+        self.links.iter().flatten().any(|l| match addr {
+            IpAddr::V4(a) => l.v4.iter().any(|(x, _)| *x == a),
+            IpAddr::V6(a) => l.v6.iter().any(|(x, _)| *x == a),
+        })
     }
 }

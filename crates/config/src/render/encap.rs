@@ -429,40 +429,19 @@ pub fn encap_cmdline(e: &Encap) -> String {
             }
         }
         Encap::Ip(i) => {
-            if let Some(v) = i.id {
-                let _ = write!(out, " id {v}");
-            }
-            if let Some(v) = i.dst {
-                let _ = write!(out, " dst {v}");
-            }
-            if let Some(v) = i.src {
-                let _ = write!(out, " src {v}");
-            }
-            if let Some(v) = i.tos {
-                let _ = write!(out, " tos 0x{v:02x}");
-            }
-            if let Some(v) = i.ttl {
-                let _ = write!(out, " ttl {v}");
-            }
+            tun_key_cmdline(&mut out, i.id, i.dst, i.src, ("tos", i.tos), ("ttl", i.ttl));
             flags_cmdline(&mut out, &i.flags);
             opts_cmdline(&mut out, i.opts.as_ref());
         }
         Encap::Ip6(i) => {
-            if let Some(v) = i.id {
-                let _ = write!(out, " id {v}");
-            }
-            if let Some(v) = i.dst {
-                let _ = write!(out, " dst {v}");
-            }
-            if let Some(v) = i.src {
-                let _ = write!(out, " src {v}");
-            }
-            if let Some(v) = i.tc {
-                let _ = write!(out, " tc 0x{v:02x}");
-            }
-            if let Some(v) = i.hoplimit {
-                let _ = write!(out, " hoplimit {v}");
-            }
+            tun_key_cmdline(
+                &mut out,
+                i.id,
+                i.dst,
+                i.src,
+                ("tc", i.tc),
+                ("hoplimit", i.hoplimit),
+            );
             flags_cmdline(&mut out, &i.flags);
             opts_cmdline(&mut out, i.opts.as_ref());
         }
@@ -505,5 +484,31 @@ fn opts_cmdline(out: &mut String, o: Option<&TunOpts>) {
             let _ = write!(out, " erspan_opts {ver}:{index}:{dir}:{hwid}");
         }
         None => {}
+    }
+}
+
+/// The key words shared by `encap ip` and `encap ip6` (which name tos/ttl differently).
+fn tun_key_cmdline<A: std::fmt::Display>(
+    out: &mut String,
+    id: Option<u64>,
+    dst: Option<A>,
+    src: Option<A>,
+    (tos_kw, tos): (&str, Option<u8>),
+    (ttl_kw, ttl): (&str, Option<u8>),
+) {
+    if let Some(v) = id {
+        let _ = write!(out, " id {v}");
+    }
+    if let Some(v) = dst {
+        let _ = write!(out, " dst {v}");
+    }
+    if let Some(v) = src {
+        let _ = write!(out, " src {v}");
+    }
+    if let Some(v) = tos {
+        let _ = write!(out, " {tos_kw} 0x{v:02x}");
+    }
+    if let Some(v) = ttl {
+        let _ = write!(out, " {ttl_kw} {v}");
     }
 }

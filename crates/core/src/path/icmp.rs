@@ -87,22 +87,6 @@ impl RateLimiter {
     }
 }
 
-fn is_local4(cx: &Cx<'_>, a: Ipv4Addr) -> bool {
-    cx.dp
-        .links
-        .iter()
-        .flatten()
-        .any(|l| l.v4.iter().any(|(x, _)| *x == a))
-}
-
-fn is_local6(cx: &Cx<'_>, a: Ipv6Addr) -> bool {
-    cx.dp
-        .links
-        .iter()
-        .flatten()
-        .any(|l| l.v6.iter().any(|(x, _)| *x == a))
-}
-
 /// `icmp_send`: an ICMP error about the IPv4 packet in `pkt` (data at its IP header).
 /// The packet itself is dropped under `reason`; the error replaces it when one is due.
 pub(crate) fn error4(
@@ -154,7 +138,7 @@ pub(crate) fn error4(
     cx.w.stats.drop(reason);
     // The error comes from the address the packet was sent to if it was ours, else from
     // the address selected towards the sender.
-    let from = if is_local4(cx, dst) {
+    let from = if cx.dp.is_local(IpAddr::V4(dst)) {
         dst
     } else {
         Ipv4Addr::UNSPECIFIED
@@ -263,7 +247,7 @@ pub(crate) fn error6(
     }
     cx.w.stats.drop(reason);
     let iif = pkt.meta.iif;
-    let from = if is_local6(cx, dst) {
+    let from = if cx.dp.is_local(IpAddr::V6(dst)) {
         Some(dst)
     } else {
         select_src6(cx, iif, src)

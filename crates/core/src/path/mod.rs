@@ -92,7 +92,7 @@ impl Worker {
         for _ in 0..dropped {
             self.stats.drop(DropReason::NeighbourUnresolved);
         }
-        let mut pkt = PacketBuf::new();
+        let mut pkt = self.take_scratch();
         for (oif, addr) in again {
             if let Some(link) = dp.link(oif) {
                 output::write_solicitation(&mut pkt, link, addr, None);
@@ -105,21 +105,33 @@ impl Worker {
                 self.stats.link(oif).tx.add(pkt.len());
             }
         }
+        self.scratch = Some(pkt);
         self.flush_vxlan(dp);
+    }
+
+    /// The worker's one spare buffer (allocated on first use, then reused).
+    fn take_scratch(&mut self) -> Box<PacketBuf> {
+        self.scratch
+            .take()
+            .unwrap_or_else(|| Box::new(PacketBuf::new()))
     }
 
     /// Announces an address on its link: a gratuitous ARP request for IPv4, an
     /// unsolicited neighbour advertisement (override) to all nodes for IPv6.
     pub fn announce(&mut self, dp: &Dataplane, ifindex: u32, addr: std::net::IpAddr) {
         let Some(link) = dp.link(ifindex) else { return };
-        let mut pkt = PacketBuf::new();
+        let mut pkt = self.take_scratch();
         output::write_announcement(&mut pkt, link, addr);
-        if link.kind == crate::dataplane::LinkDpKind::Vxlan {
+        let vxlan = link.kind == crate::dataplane::LinkDpKind::Vxlan;
+        if vxlan {
             self.neigh.push_reinject(ifindex, pkt.data(), None);
-            self.flush_vxlan(dp);
-            return;
+        } else {
+            self.neigh.push_out(ifindex, pkt.data());
         }
-        self.neigh.push_out(ifindex, pkt.data());
+        self.scratch = Some(pkt);
+        if vxlan {
+            self.flush_vxlan(dp);
+        }
     }
 
     /// Frames released to VXLAN devices (parked packets whose inner neighbour got
@@ -131,10 +143,7 @@ impl Worker {
                 return;
             }
             let mut list = std::mem::take(&mut self.neigh.reinject);
-            let mut pkt = self
-                .scratch
-                .take()
-                .unwrap_or_else(|| Box::new(PacketBuf::new()));
+            let mut pkt = self.take_scratch();
             for (oif, frame, tun) in list.drain(..) {
                 if !pkt.load(&frame, 0) {
                     self.stats.drop(DropReason::FrameTooLarge);
