@@ -6,7 +6,7 @@
 //! destinations that hit the table. One criterion iteration processes a batch of
 //! [`BATCH`] frames taken in turn from the pool: each frame is copied into one reused
 //! [`PacketBuf`] with `load` (that copy is part of the measured cost, as it would be for a
-//! receive ring that is not zero-copy) and run through [`process`]. Throughput is reported
+//! receive ring that is not zero-copy) and run through [`process_batch`] a batch at a time. Throughput is reported
 //! as elements (packets) per second; ns/packet = 1e9 / that rate.
 //!
 //! Every pool frame is checked once at setup to yield `Verdict::Tx(out0)`, so a
@@ -24,7 +24,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use lwt_core::{Dataplane, PacketBuf, Router, Verdict, Worker, process};
+use lwt_core::{Dataplane, PacketBuf, Router, Verdict, Worker, process_batch};
 
 /// Frames per criterion iteration.
 const BATCH: usize = 32;
@@ -232,16 +232,18 @@ impl Case {
         let dp = router.dataplane();
         let t3 = Instant::now();
         let mut w = Worker::new();
-        let mut pkt = PacketBuf::new();
+        let mut pkt = [PacketBuf::new()];
+        let mut v = [Verdict::Consumed];
         let mut tx_len = 0;
         for (i, f) in frames.iter().enumerate() {
-            assert!(pkt.load(f, iif));
-            let v = process(&dp, &mut w, &mut pkt);
+            assert!(pkt[0].load(f, iif));
+            process_batch(&dp, &mut w, &mut pkt, &mut v);
+            let [v] = v;
             assert!(
                 matches!(v, Verdict::Tx(o) if o == oif),
                 "{name}: frame {i} gave {v:?}, expected Tx({oif})"
             );
-            tx_len = pkt.len();
+            tx_len = pkt[0].len();
         }
         eprintln!(
             "{name}: {} frames of {} B in, {tx_len} B out; parse {:.1?}, apply {:.1?}, \
@@ -412,17 +414,18 @@ fn forward(c: &mut Criterion) {
         .throughput(Throughput::Elements(BATCH as u64));
     for (i, &(name, _, n)) in SPECS.iter().enumerate() {
         let mut w = Worker::new();
-        let mut pkt = PacketBuf::new();
+        let mut bufs: Vec<PacketBuf> = (0..BATCH).map(|_| PacketBuf::new()).collect();
+        let mut verdicts = [Verdict::Consumed; BATCH];
         let mut next = 0usize;
         g.bench_function(BenchmarkId::new(name, n), |b| {
             let case = cases.get(i);
             b.iter(|| {
-                for _ in 0..BATCH {
-                    let f = &case.frames[next];
+                for pkt in &mut bufs {
+                    pkt.load(black_box(&case.frames[next]), case.iif);
                     next = (next + 1) % POOL;
-                    pkt.load(black_box(f), case.iif);
-                    black_box(process(&case.dp, &mut w, &mut pkt));
                 }
+                process_batch(&case.dp, &mut w, &mut bufs, &mut verdicts);
+                black_box(&verdicts);
             })
         });
     }

@@ -13,7 +13,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use lwt_core::{Dataplane, PacketBuf, Router, Verdict, Worker, process};
+use lwt_core::{Dataplane, PacketBuf, Router, Verdict, Worker, process, process_batch};
 
 const BATCH: usize = 32;
 const SIDS: usize = 1024;
@@ -258,15 +258,17 @@ fn seg6local(c: &mut Criterion) {
         .throughput(Throughput::Elements(BATCH as u64));
     for case in &cases {
         let mut w = Worker::new();
-        let mut pkt = PacketBuf::new();
+        let mut bufs: Vec<PacketBuf> = (0..BATCH).map(|_| PacketBuf::new()).collect();
+        let mut verdicts = [Verdict::Consumed; BATCH];
         let mut next = 0usize;
         g.bench_function(case.name, |b| {
             b.iter(|| {
-                for _ in 0..BATCH {
+                for pkt in &mut bufs {
                     pkt.load(black_box(&case.frames[next]), case.iif);
                     next = (next + 1) % case.frames.len();
-                    black_box(process(&case.dp, &mut w, &mut pkt));
                 }
+                process_batch(&case.dp, &mut w, &mut bufs, &mut verdicts);
+                black_box(&verdicts);
             })
         });
     }

@@ -243,6 +243,8 @@ impl Router {
                 dp.neigh.insert((n.dev, n.addr), mac.0);
             }
         }
+        dp.flat4 = crate::flat::build4(&dp.rules4, &dp.tables);
+        dp.flat6 = crate::flat::build6(&dp.rules6, &dp.tables);
         crate::path::vxlan_templates(&mut dp);
         resolve_seg6_outer_routes(&mut dp);
         dp
@@ -300,15 +302,29 @@ impl Router {
                         .and_then(|n| n.lladdr)
                         .map(|m| m.0)
                 });
+                let lwt = nh
+                    .encap
+                    .as_ref()
+                    .and_then(|e| self.compile_lwt(e, nh, oif, r.slot));
+                let adj = match (gw_mac, &lwt, self.links.get(&oif)) {
+                    (Some(mac), None, Some(l)) if l.up && is_ether(l) => {
+                        let mut macs = [0; 12];
+                        macs[..6].copy_from_slice(&mac);
+                        macs[6..].copy_from_slice(&l.mac.0);
+                        Some(Adj {
+                            oif,
+                            mtu: l.mtu,
+                            macs,
+                        })
+                    }
+                    _ => None,
+                };
                 NextHopDp {
                     gateway: nh.via,
                     oif,
-                    gw_mac,
+                    adj,
                     weight: u32::from(nh.weight.max(1)),
-                    lwt: nh
-                        .encap
-                        .as_ref()
-                        .and_then(|e| self.compile_lwt(e, nh, oif, r.slot)),
+                    lwt,
                 }
             })
             .collect();
@@ -482,6 +498,16 @@ impl Router {
 }
 
 /// The receive sockets of the up VXLAN devices: one per (port, family).
+/// A link that carries Ethernet frames to the outside (a port or a tap).
+fn is_ether(l: &Link) -> bool {
+    !matches!(
+        l.kind,
+        None | Some(cfg::LinkKind::Dummy)
+            | Some(cfg::LinkKind::Vrf { .. })
+            | Some(cfg::LinkKind::Vxlan(_))
+    )
+}
+
 fn vxlan_socks(dp: &Dataplane) -> Vec<VxlanSock> {
     let mut socks: Vec<VxlanSock> = Vec::new();
     for l in dp.links.iter().flatten().filter(|l| l.up) {

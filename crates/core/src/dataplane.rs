@@ -73,9 +73,30 @@ pub struct NextHopDp {
     pub oif: u32,
     pub weight: u32,
     pub lwt: Option<Lwt>,
-    /// The gateway's MAC when a static neighbour entry gives it: resolved when the
-    /// snapshot is built, so forwarding through it needs no neighbour lookup.
-    pub gw_mac: Option<Mac>,
+    /// Set when this next hop's whole output is known when the snapshot is built.
+    pub adj: Option<Adj>,
+}
+
+/// A next hop whose output is decided at snapshot time (the kernel's cached hardware
+/// header, VPP's rewrite adjacency): an Ethernet link that is up, a gateway with a
+/// static neighbour entry, no LWT state. Forwarding through it is a header write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Adj {
+    pub oif: u32,
+    pub mtu: u32,
+    /// Destination then source MAC: the Ethernet header without its type.
+    pub macs: [u8; 12],
+}
+
+impl Adj {
+    /// Prepends the Ethernet header; the packet leaves on `oif`.
+    #[inline]
+    pub fn push(&self, pkt: &mut crate::packet::PacketBuf, ethertype: u16) -> Option<u32> {
+        let h = pkt.push_front(14)?;
+        h[..12].copy_from_slice(&self.macs);
+        h[12..14].copy_from_slice(&ethertype.to_be_bytes());
+        Some(self.oif)
+    }
 }
 
 /// A compiled route: the value a FIB lookup lands on.
@@ -163,6 +184,10 @@ pub struct Dataplane {
     pub hmac_keys: FastMap<u32, crate::lwt::hmac::HmacKey>,
     /// VXLAN receive sockets of the up VXLAN devices (a handful: scanned).
     pub vxlan_socks: Vec<crate::vxlan::VxlanSock>,
+    /// The rule walk of the default L3 domain as one lookup per family, when it
+    /// depends on the destination only (see [`crate::flat`]).
+    pub flat4: Option<crate::flat::Flat<Fib4>>,
+    pub flat6: Option<crate::flat::Flat<Fib6>>,
 }
 
 impl Dataplane {

@@ -213,6 +213,7 @@ fn worker_loop(shared: &Shared, mut slots: BTreeMap<u32, Slot>, rx: Receiver<ToW
     let mut dp = shared.dp.load_full();
     let mut seen = shared.generation.load(Ordering::Acquire);
     let mut bufs: Vec<PacketBuf> = (0..BATCH).map(|_| PacketBuf::new()).collect();
+    let mut verdicts = vec![Verdict::Consumed; BATCH];
     let start = Instant::now();
     let mut next_tick = 0u64;
     let mut next_recover = 0u64;
@@ -258,8 +259,9 @@ fn worker_loop(shared: &Shared, mut slots: BTreeMap<u32, Slot>, rx: Receiver<ToW
                 }
                 continue;
             }
-            for buf in bufs.iter_mut().take(n) {
-                if let Verdict::Tx(oif) = lwt_core::process(&dp, &mut w, buf)
+            lwt_core::process_batch(&dp, &mut w, &mut bufs[..n], &mut verdicts[..n]);
+            for (buf, v) in bufs.iter().zip(&verdicts).take(n) {
+                if let Verdict::Tx(oif) = *v
                     && !send(&mut slots, oif, buf.data())
                 {
                     w.stats.link(oif).tx_dropped += 1;

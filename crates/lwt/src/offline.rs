@@ -70,12 +70,14 @@ pub fn run(
     if trace {
         worker.trace = Some(Vec::new());
     }
-    let mut pkt = PacketBuf::new();
+    // One frame at a time (each at its own timestamp), through the batched path.
+    let mut pkt = [PacketBuf::new()];
+    let mut verdict = [Verdict::Consumed];
     let mut next_tick = 0;
     let mut traced = String::new();
     for (n, (ts, iif, data)) in frames.iter().enumerate() {
         worker.now_ms = ts.as_millis() as u64;
-        if !pkt.load(data, *iif) {
+        if !pkt[0].load(data, *iif) {
             worker.stats.drop(DropReason::FrameTooLarge);
             continue;
         }
@@ -83,10 +85,11 @@ pub fn run(
             worker.tick(&dp);
             next_tick = worker.now_ms + 100;
         }
-        if let Verdict::Tx(oif) = lwt_core::process(&dp, &mut worker, &mut pkt)
+        lwt_core::process_batch(&dp, &mut worker, &mut pkt, &mut verdict);
+        if let Verdict::Tx(oif) = verdict[0]
             && let Some(sink) = sinks.get_mut(&oif)
         {
-            sink.write(*ts, pkt.data())
+            sink.write(*ts, pkt[0].data())
                 .map_err(|e| fail(format!("lwt: {e}")))?;
         }
         // Packets released by neighbour resolution leave right after what released them.

@@ -27,6 +27,27 @@ pub enum Lwt {
 }
 
 impl Lwt {
+    /// Starts loading the state (the batched path warms it before use).
+    #[inline]
+    pub(crate) fn prefetch(&self) {
+        use crate::path::prefetch;
+        match self {
+            Lwt::Seg6(s) => prefetch(&**s),
+            Lwt::Seg6Local(s) => prefetch(&**s),
+            Lwt::IpTun(s) => prefetch(&**s),
+            Lwt::Mpls(s) => prefetch(&**s),
+        }
+    }
+
+    /// Starts loading what the state points to (the seg6 template, the cached outer
+    /// next hop); call once the state itself is loaded.
+    #[inline]
+    pub(crate) fn prefetch_data(&self) {
+        if let Lwt::Seg6(s) = self {
+            s.prefetch_data();
+        }
+    }
+
     /// Whether the state replaces forwarding of received packets (INPUT_REDIRECT).
     pub fn has_input(&self) -> bool {
         matches!(self, Lwt::Seg6(_) | Lwt::Seg6Local(_))

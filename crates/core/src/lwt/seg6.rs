@@ -125,6 +125,19 @@ pub struct Seg6Encap {
     pub mtu: u32,
 }
 
+impl Seg6Encap {
+    /// Starts loading the template and the cached outer next hop.
+    #[inline]
+    pub(crate) fn prefetch_data(&self) {
+        if let Some(b) = self.template.first() {
+            crate::path::prefetch(b);
+        }
+        if let Some(p) = &self.post {
+            crate::path::prefetch(&**p);
+        }
+    }
+}
+
 /// Inputs to compile a seg6 state at snapshot time.
 pub struct Seg6Compile<'a> {
     pub mode: Mode,

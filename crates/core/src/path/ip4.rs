@@ -7,7 +7,8 @@ use lwt_wire::{Ipv4Packet, ip_proto};
 
 use super::icmp::Limit;
 use super::lookup::{self, Flow, Res};
-use super::{Cx, Verdict, icmp, output};
+use super::output::{self, Hop};
+use super::{Cx, Verdict, icmp};
 use crate::dataplane::{NextHopDp, RouteDp, RouteKind};
 use crate::drop_reason::DropReason;
 use crate::packet::PacketBuf;
@@ -65,7 +66,12 @@ pub(crate) fn route_input_key(
         tun_id: pkt.meta.rx_tun_id(),
     };
     let hash = super::flow_hash(&src.octets(), &dst.octets(), proto);
-    match lookup::lookup(cx.dp, &flow) {
+    routed(cx, pkt, lookup::lookup(cx.dp, &flow), hash)
+}
+
+/// What input routing does with the rules' answer.
+pub(crate) fn routed(cx: &mut Cx<'_>, pkt: &mut PacketBuf, res: Res<'_>, hash: u32) -> Verdict {
+    match res {
         Res::Route(route) => dispatch(cx, pkt, route, hash),
         Res::RuleBlackhole => Verdict::Drop(DropReason::RuleBlackhole),
         // ip_error: EHOSTUNREACH → host unreachable, EACCES → filtered, ENETUNREACH → net.
@@ -108,6 +114,10 @@ fn dispatch(cx: &mut Cx<'_>, pkt: &mut PacketBuf, route: &RouteDp, hash: u32) ->
 
 /// `ip_forward`: TTL, DF and MTU, decrement with an incremental checksum update, output.
 pub(crate) fn forward(cx: &mut Cx<'_>, pkt: &mut PacketBuf, nh: &NextHopDp) -> Verdict {
+    forward_hop(cx, pkt, Hop::of(nh))
+}
+
+pub(crate) fn forward_hop(cx: &mut Cx<'_>, pkt: &mut PacketBuf, hop: Hop<'_>) -> Verdict {
     if !cx.dp.sysctl.ip_forward {
         return Verdict::Drop(DropReason::NoRoute);
     }
@@ -124,10 +134,7 @@ pub(crate) fn forward(cx: &mut Cx<'_>, pkt: &mut PacketBuf, nh: &NextHopDp) -> V
             DropReason::TtlExpired,
         );
     }
-    // The route MTU is the device's less an xmit-redirect encapsulation (MPLS labels,
-    // `lwtunnel_headroom`).
-    let mtu = (cx.dp.link(nh.oif).map_or(1500, |l| l.mtu) as usize)
-        .saturating_sub(nh.lwt.as_ref().map_or(0, |l| l.mtu_headroom()));
+    let mtu = hop.mtu(cx);
     if pkt.len() > mtu {
         if df {
             return icmp::error4(
@@ -144,7 +151,7 @@ pub(crate) fn forward(cx: &mut Cx<'_>, pkt: &mut PacketBuf, nh: &NextHopDp) -> V
     cx.w.stats.forwarded += 1;
     // The route replaces any received tunnel metadata (`skb_dst_drop`).
     pkt.meta.tun = None;
-    output::out_nexthop(cx, pkt, nh, IpAddr::V4(dst), 0)
+    hop.output(cx, pkt, IpAddr::V4(dst))
 }
 
 /// Sends a packet this router originates, from the L3 domain of link `l3_iif`.

@@ -6,7 +6,8 @@ use lwt_wire::icmpv6::{self, Icmpv6Packet};
 use lwt_wire::{Ipv6Packet, ip_proto};
 
 use super::lookup::{self, Flow, Res};
-use super::{Cx, Verdict, icmp, output};
+use super::output::{self, Hop};
+use super::{Cx, Verdict, icmp};
 use crate::dataplane::{NextHopDp, RouteDp, RouteKind};
 use crate::drop_reason::DropReason;
 use crate::packet::{Meta, PacketBuf};
@@ -74,12 +75,31 @@ pub(crate) fn route_input_opts(
         )
     };
     let flow = ingress_flow(cx, &pkt.meta, src, dst);
-    match lookup::lookup(cx.dp, &flow) {
+    let hash = super::flow_hash(&src.octets(), &dst.octets(), nh) ^ flowlabel;
+    routed(
+        cx,
+        pkt,
+        lookup::lookup(cx.dp, &flow),
+        hash,
+        src_mac,
+        local_ok,
+    )
+}
+
+/// What input routing does with the rules' answer.
+pub(crate) fn routed(
+    cx: &mut Cx<'_>,
+    pkt: &mut PacketBuf,
+    res: Res<'_>,
+    hash: u32,
+    src_mac: Option<[u8; 6]>,
+    local_ok: bool,
+) -> Verdict {
+    match res {
         Res::Route(route) => {
             if route.kind == RouteKind::Local && !local_ok {
                 return Verdict::Drop(DropReason::SidLocalDelivery);
             }
-            let hash = super::flow_hash(&src.octets(), &dst.octets(), nh) ^ flowlabel;
             dispatch(cx, pkt, route, hash, src_mac)
         }
         Res::RuleBlackhole => Verdict::Drop(DropReason::RuleBlackhole),
@@ -150,6 +170,10 @@ pub(crate) fn dispatch(
 
 /// `ip6_forward`: forwarding enabled, hop limit, MTU, then decrement and output.
 pub(crate) fn forward(cx: &mut Cx<'_>, pkt: &mut PacketBuf, nh: &NextHopDp) -> Verdict {
+    forward_hop(cx, pkt, Hop::of(nh))
+}
+
+pub(crate) fn forward_hop(cx: &mut Cx<'_>, pkt: &mut PacketBuf, hop: Hop<'_>) -> Verdict {
     if !cx.dp.sysctl.ip6_forward {
         return Verdict::Drop(DropReason::NoRoute);
     }
@@ -178,10 +202,7 @@ pub(crate) fn forward(cx: &mut Cx<'_>, pkt: &mut PacketBuf, nh: &NextHopDp) -> V
             DropReason::HopLimitExpired,
         );
     }
-    // The route MTU is the device's less an xmit-redirect encapsulation (MPLS labels,
-    // `lwtunnel_headroom`).
-    let mtu = (cx.dp.link(nh.oif).map_or(1500, |l| l.mtu) as usize)
-        .saturating_sub(nh.lwt.as_ref().map_or(0, |l| l.mtu_headroom()));
+    let mtu = hop.mtu(cx);
     if pkt.len() > mtu {
         return icmp::error6(
             cx,
@@ -196,7 +217,7 @@ pub(crate) fn forward(cx: &mut Cx<'_>, pkt: &mut PacketBuf, nh: &NextHopDp) -> V
     cx.w.stats.forwarded += 1;
     // The route replaces any received tunnel metadata (`skb_dst_drop`).
     pkt.meta.tun = None;
-    output::out_nexthop(cx, pkt, nh, IpAddr::V6(dst), 0)
+    hop.output(cx, pkt, IpAddr::V6(dst))
 }
 
 /// Sends a packet this router originates (echo reply, ICMP error): output route lookup in

@@ -3,6 +3,7 @@
 use std::net::IpAddr;
 
 use crate::dataplane::{Dataplane, NextHopDp, RouteDp, RouteKind, RuleActionDp, RuleDp};
+use crate::flat::FlatRes;
 
 /// The keys of one lookup (the kernel's `flowi`).
 #[derive(Debug, Clone, Copy)]
@@ -66,6 +67,21 @@ fn rule_matches(r: &RuleDp, f: &Flow) -> bool {
 /// Runs the rules in priority order; a lookup rule whose table has no match (or hits a
 /// `throw` route) falls through to the next rule, as in the kernel.
 pub(crate) fn lookup<'a>(dp: &'a Dataplane, f: &Flow) -> Res<'a> {
+    // Outside a VRF, a flattened walk answers in one lookup.
+    if f.l3_table.is_none() {
+        match f.dst {
+            IpAddr::V4(a) => {
+                if let Some(flat) = &dp.flat4 {
+                    return res(dp, flat.lookup(u32::from(a)), false);
+                }
+            }
+            IpAddr::V6(a) => {
+                if let Some(flat) = &dp.flat6 {
+                    return res(dp, flat.lookup(u128::from(a)), true);
+                }
+            }
+        }
+    }
     let rules = if f.dst.is_ipv6() {
         &dp.rules6
     } else {
@@ -93,6 +109,22 @@ pub(crate) fn lookup<'a>(dp: &'a Dataplane, f: &Flow) -> Res<'a> {
         }
     }
     Res::NoRoute
+}
+
+/// A flattened walk's answer as the walk gives it.
+#[inline]
+pub(crate) fn res(dp: &Dataplane, r: FlatRes, v6: bool) -> Res<'_> {
+    match r {
+        FlatRes::Route { table, route } => {
+            let t = &dp.tables[table as usize];
+            let routes = if v6 { &t.routes6 } else { &t.routes4 };
+            Res::Route(&routes[route as usize])
+        }
+        FlatRes::NoRoute => Res::NoRoute,
+        FlatRes::RuleBlackhole => Res::RuleBlackhole,
+        FlatRes::RuleUnreachable => Res::RuleUnreachable,
+        FlatRes::RuleProhibit => Res::RuleProhibit,
+    }
 }
 
 /// Looks up directly in one table (End.T, End.DT6 legacy mode, VRF device output).

@@ -11,6 +11,7 @@
 //! packet that caused them, so nothing is allocated per packet.
 
 mod arp;
+mod batch;
 mod icmp;
 mod ip4;
 mod ip6;
@@ -28,6 +29,8 @@ use crate::drop_reason::DropReason;
 use crate::packet::PacketBuf;
 use crate::stats::Stats;
 
+pub(crate) use batch::prefetch;
+pub use batch::process_batch;
 pub use icmp::RateLimiter;
 pub(crate) use lookup::resolve_plain;
 pub use lookup::{GetError, route_get};
@@ -194,15 +197,17 @@ pub fn process(dp: &Dataplane, w: &mut Worker, pkt: &mut PacketBuf) -> Verdict {
         let mut cx = Cx { dp, w };
         receive(&mut cx, pkt)
     };
-    w.stats.link(iif).rx.add(len);
-    account(w, &v, pkt.len());
+    account(w, iif, len, &v, pkt.len());
     if !w.neigh.reinject.is_empty() {
         w.flush_vxlan(dp);
     }
     v
 }
 
-fn account(w: &mut Worker, v: &Verdict, len: usize) {
+/// Counts a processed packet: received `rx_len` bytes on `iif`, then its verdict.
+#[inline]
+fn account(w: &mut Worker, iif: u32, rx_len: usize, v: &Verdict, len: usize) {
+    w.stats.link(iif).rx.add(rx_len);
     match *v {
         Verdict::Tx(oif) => w.stats.link(oif).tx.add(len),
         Verdict::Drop(r) => w.stats.drop(r),

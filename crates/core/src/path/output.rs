@@ -7,10 +7,55 @@ use lwt_wire::icmpv6::Icmpv6Packet;
 use lwt_wire::{EthernetAddress, EthernetFrame, Ipv4Packet, Ipv6Packet, ethertype, ip_proto};
 
 use super::{Cx, Verdict};
-use crate::dataplane::{LinkDp, LinkDpKind, NextHopDp, RouteKind};
+use crate::dataplane::{Adj, LinkDp, LinkDpKind, NextHopDp, RouteKind};
 use crate::drop_reason::DropReason;
 use crate::lwt::Lwt;
 use crate::packet::PacketBuf;
+
+/// Where a forwarded packet goes: through a next hop, or straight to the adjacency it
+/// compiled to (the batched path holds the adjacency without the route).
+#[derive(Clone, Copy)]
+pub(crate) enum Hop<'a> {
+    Nh(&'a NextHopDp),
+    Adj(&'a Adj),
+}
+
+impl<'a> Hop<'a> {
+    #[inline]
+    pub(crate) fn of(nh: &'a NextHopDp) -> Self {
+        nh.adj.as_ref().map_or(Hop::Nh(nh), Hop::Adj)
+    }
+
+    /// The route MTU: the device's less an xmit-redirect encapsulation (MPLS labels,
+    /// `lwtunnel_headroom`).
+    #[inline]
+    pub(crate) fn mtu(self, cx: &Cx<'_>) -> usize {
+        match self {
+            Hop::Adj(a) => a.mtu as usize,
+            Hop::Nh(nh) => (cx.dp.link(nh.oif).map_or(1500, |l| l.mtu) as usize)
+                .saturating_sub(nh.lwt.as_ref().map_or(0, |l| l.mtu_headroom())),
+        }
+    }
+
+    /// Output of a forwarded packet towards `dst`.
+    #[inline]
+    pub(crate) fn output(self, cx: &mut Cx<'_>, pkt: &mut PacketBuf, dst: IpAddr) -> Verdict {
+        match self {
+            Hop::Adj(a) => {
+                let et = if dst.is_ipv4() {
+                    ethertype::IPV4
+                } else {
+                    ethertype::IPV6
+                };
+                match a.push(pkt, et) {
+                    Some(oif) => Verdict::Tx(oif),
+                    None => Verdict::Drop(DropReason::NoHeadroom),
+                }
+            }
+            Hop::Nh(nh) => out_nexthop(cx, pkt, nh, dst, 0),
+        }
+    }
+}
 
 /// Sends a packet whose data starts at its L3 header out of `oif`, towards the next hop
 /// `via` (the gateway, or the destination itself on a connected route).
@@ -46,19 +91,16 @@ pub(crate) fn xmit_nh(
     {
         return v;
     }
-    // Fast path: a gateway whose MAC the snapshot already knows.
-    if let (None, Some(mac), Some(gw)) = (&nh.lwt, nh.gw_mac, nh.gateway)
-        && gw == via
-        && let Some(link) = cx.dp.link(nh.oif)
-        && link.up
-        && link.kind == LinkDpKind::Ether
+    // Fast path: the output was decided when the snapshot was built.
+    if let Some(adj) = &nh.adj
+        && nh.gateway == Some(via)
     {
         let et = match pkt.data().first().map(|b| b >> 4) {
             Some(4) => ethertype::IPV4,
             _ => ethertype::IPV6,
         };
-        return match push_eth(pkt, mac, link.mac, et) {
-            Some(()) => Verdict::Tx(nh.oif),
+        return match adj.push(pkt, et) {
+            Some(oif) => Verdict::Tx(oif),
             None => Verdict::Drop(DropReason::NoHeadroom),
         };
     }

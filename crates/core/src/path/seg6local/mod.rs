@@ -133,7 +133,7 @@ fn toward6(cx: &mut Cx<'_>, pkt: &mut PacketBuf, nh: Ipv6Addr, oif: Option<u32>)
             oif,
             weight: 1,
             lwt: None,
-            gw_mac: None,
+            adj: None,
         };
         return ip6::forward(cx, pkt, &hop);
     }
@@ -170,7 +170,7 @@ fn toward6(cx: &mut Cx<'_>, pkt: &mut PacketBuf, nh: Ipv6Addr, oif: Option<u32>)
         oif: oif.unwrap_or(n.oif),
         weight: 1,
         lwt: None,
-        gw_mac: None,
+        adj: None,
     };
     ip6::forward(cx, pkt, &hop)
 }

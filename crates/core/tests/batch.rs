@@ -1,0 +1,349 @@
+//! `process_batch` must be `process` applied to each frame in turn: same verdicts, same
+//! bytes out, same counters, same frames released later. Checked over routers whose
+//! rule walks flatten (and one whose walk does not) with a mix of well-formed, corrupted
+//! and unusual frames: every fast-path condition and every way out of it.
+
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+use lwt_core::{Dataplane, PacketBuf, Router, Verdict, Worker, process, process_batch};
+use lwt_testkit::frames::{Ipv4, Ipv6, Mac, ethernet_ip, srh_for_path};
+
+const IN_MAC: Mac = Mac([0x02, 0, 0, 0, 0, 0x01]);
+const HOST: Mac = Mac([0x02, 0, 0, 0, 0x0a, 0x01]);
+
+/// Everything the fast path meets: local and main with a `to` rule to a SID table,
+/// static and unresolved neighbours, ECMP, seg6 and seg6local routes, reject routes, a
+/// throw route falling through to another table, a VRF with an enslaved port.
+const BASE: &str = "\
+link add in0 address 02:00:00:00:00:01 type port
+link add out0 address 02:00:00:00:00:02 type port
+link add out1 address 02:00:00:00:00:03 type port
+link add in1 address 02:00:00:00:00:04 type port
+link add vrf-100 type vrf table 100
+link set in1 master vrf-100
+link set in0 up
+link set out0 up
+link set out1 up
+link set in1 up
+link set vrf-100 up
+addr add 10.0.0.1/24 dev in0
+addr add 10.9.0.1/24 dev out0
+addr add 10.8.0.1/24 dev out1
+addr add 10.7.0.1/24 dev in1
+addr add 2001:db8::1/64 dev in0
+addr add fd00::1/64 dev out0
+addr add fd01::1/64 dev out1
+neigh add 10.9.0.2 lladdr 02:00:00:00:0c:02 dev out0
+neigh add fd00::2 lladdr 02:00:00:00:0c:03 dev out0
+neigh add 10.8.0.2 lladdr 02:00:00:00:0c:04 dev out1
+neigh add fd01::2 lladdr 02:00:00:00:0c:05 dev out1
+route add 10.109.0.0/16 via 10.9.0.7 dev out0
+route add 2001:db8:109::/48 via fd00::7 dev out0
+route add 10.100.0.0/16 via 10.9.0.2 dev out0
+route add 10.101.0.0/16 via 10.8.0.2 dev out1
+route add 10.102.0.0/16 nexthop via 10.9.0.2 dev out0 nexthop via 10.8.0.2 dev out1
+route add blackhole 10.103.0.0/16
+route add unreachable 10.104.0.0/16
+route add prohibit 10.105.0.0/16
+route add throw 10.106.0.0/16
+route add 10.106.0.0/16 via 10.9.0.2 dev out0 table 200
+route add 10.107.0.0/16 encap seg6 mode encap segs fc00::1,fc00::2 dev out0
+route add 10.108.0.0/16 via 10.9.0.2 dev out0 table 100
+route add 2001:db8:100::/48 via fd00::2 dev out0
+route add 2001:db8:101::/48 via fd01::2 dev out1
+route add blackhole 2001:db8:103::/48
+route add 2001:db8:107::/48 encap seg6 mode encap.red segs fc00::1 dev out0
+route add 2001:db8:108::/48 encap seg6 mode inline segs fc00::3 dev out0
+route add fc00::/16 via fd00::2 dev out0
+route add fc00:1::100/128 encap seg6local action End dev out0 table 90
+route add fc00:1::4/128 encap seg6local action End.DT4 vrftable 100 dev vrf-100 table 90
+sysctl -w net.vrf.strict_mode=1
+";
+
+fn router(extra: &str) -> (Router, Dataplane) {
+    let cfg = format!("{BASE}{extra}");
+    let lines = lwt_config::parse_batch(&cfg).expect("config parses");
+    let mut r = Router::new();
+    if let Err((i, e)) = r.apply_all(lines.iter().map(|(_, _, q)| &q.cmd)) {
+        panic!("line {}: {}: {e}", lines[i].0, lines[i].1);
+    }
+    let dp = r.dataplane();
+    (r, dp)
+}
+
+/// xorshift64*: deterministic frames without a dependency.
+struct Rng(u64);
+
+impl Rng {
+    fn new(seed: u64) -> Self {
+        Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+fn v4_dst(rng: &mut Rng) -> Ipv4Addr {
+    let picks = [
+        [
+            10,
+            100 + rng.below(10) as u8,
+            rng.next() as u8,
+            rng.next() as u8,
+        ],
+        [10, 0, 0, 1],
+        [10, 9, 0, rng.below(4) as u8],
+        [10, 0, 0, 255],
+        [224, 0, 0, 5],
+        [127, 0, 0, 1],
+        [0, 0, 0, 0],
+        [192, 0, 2, 1],
+        [255, 255, 255, 255],
+        [240, 0, 0, 1],
+    ];
+    if rng.below(2) == 0 {
+        return Ipv4Addr::from(picks[0]);
+    }
+    Ipv4Addr::from(picks[rng.below(picks.len())])
+}
+
+fn v6_dst(rng: &mut Rng) -> Ipv6Addr {
+    let picks = [
+        format!(
+            "2001:db8:{:x}::{:x}",
+            0x100 + rng.below(10),
+            rng.next() as u16
+        ),
+        "2001:db8::1".into(),
+        "fd00::2".into(),
+        "fc00:1::100".into(),
+        "fc00:1::4".into(),
+        format!("fc00::{:x}", rng.next() as u16),
+        "ff02::1".into(),
+        "fe80::1".into(),
+        "3fff::1".into(),
+    ];
+    let i = if rng.below(2) == 0 {
+        0
+    } else {
+        rng.below(picks.len())
+    };
+    picks[i].parse().expect("address")
+}
+
+/// A frame to in0 (or in1, the VRF port), valid or damaged in one of many ways.
+fn frame(rng: &mut Rng) -> Vec<u8> {
+    let body = [0u8; 18];
+    let mut f = match rng.below(4) {
+        0 | 1 => {
+            let src = [
+                Ipv4Addr::new(10, 0, 0, 2),
+                Ipv4Addr::new(127, 0, 0, 1),
+                Ipv4Addr::new(224, 1, 1, 1),
+            ][[1, 2, 0, 0, 0, 0, 0, 0][rng.below(8)]];
+            let ip = Ipv4::new(src, v4_dst(rng))
+                .ttl([64, 1, 0, 2][rng.below(4)])
+                .dont_fragment(rng.below(2) == 0);
+            let payload = if rng.below(10) == 0 {
+                vec![0u8; 1600]
+            } else {
+                body.to_vec()
+            };
+            let pkt = match rng.below(3) {
+                0 => ip.echo_request(1, 1, &payload),
+                _ => ip.udp(4000, 5000, &payload),
+            };
+            ethernet_ip(HOST, IN_MAC, &pkt)
+        }
+        2 => {
+            let src: Ipv6Addr = ["2001:db8::2", "fe80::2", "ff02::2"]
+                [[1, 2, 0, 0, 0, 0][rng.below(6)]]
+            .parse()
+            .expect("address");
+            let ip = Ipv6::new(src, v6_dst(rng))
+                .hop_limit([64, 1, 0, 2][rng.below(4)])
+                .flow_label(rng.next() as u32 & 0xfffff);
+            let pkt = match rng.below(3) {
+                0 => ip.echo_request(1, 1, &body),
+                _ => ip.udp(4000, 5000, &body),
+            };
+            ethernet_ip(HOST, IN_MAC, &pkt)
+        }
+        _ => {
+            // An SRv6 packet towards a SID, with an IPv4 or IPv6 inner packet.
+            let sid = |s: &str| s.parse::<Ipv6Addr>().expect("sid");
+            let segs = match rng.below(4) {
+                0 => vec![sid("fc00:1::4")],
+                1 => vec![sid("fc00:1::100"), sid("fc00:1::4")],
+                _ => vec![sid("fc00:1::100"), v6_dst(rng)],
+            };
+            let inner = Ipv4::new(Ipv4Addr::new(10, 0, 0, 2), v4_dst(rng)).udp(1, 2, &body);
+            let srh = srh_for_path(4, &segs);
+            let outer = Ipv6::new("2001:db8::2".parse().expect("a"), segs[0])
+                .hop_limit([64, 1][rng.below(2)]);
+            ethernet_ip(HOST, IN_MAC, &outer.with_srh(&srh, &inner))
+        }
+    };
+    // Damage: a flipped byte anywhere, a shorter frame, padding, another MAC.
+    match rng.below(12) {
+        0 => {
+            let i = rng.below(f.len());
+            f[i] ^= 1 << rng.below(8);
+        }
+        1 => {
+            let n = rng.below(f.len());
+            f.truncate(n);
+        }
+        2 => f.extend_from_slice(&[0; 7]),
+        3 => f[..6].copy_from_slice(&[0xff; 6]),
+        _ => {}
+    }
+    f
+}
+
+/// Everything observable after a run.
+#[derive(Debug, PartialEq)]
+struct Seen {
+    out: Vec<(Verdict, Vec<u8>)>,
+    released: Vec<(u32, Vec<u8>)>,
+    stats: String,
+}
+
+fn run(dp: &Dataplane, frames: &[(u32, Vec<u8>)], batched: bool, rng: &mut Rng) -> Seen {
+    let mut w = Worker::new();
+    let mut out = Vec::new();
+    let mut released = Vec::new();
+    let mut i = 0;
+    while i < frames.len() {
+        let n = (1 + rng.below(70)).min(frames.len() - i);
+        let mut bufs: Vec<PacketBuf> = (0..n).map(|_| PacketBuf::new()).collect();
+        for (b, (iif, f)) in bufs.iter_mut().zip(&frames[i..i + n]) {
+            assert!(b.load(f, *iif));
+        }
+        if batched {
+            let mut v = vec![Verdict::Consumed; n];
+            process_batch(dp, &mut w, &mut bufs, &mut v);
+            out.extend(v.into_iter().zip(bufs.iter().map(|b| b.data().to_vec())));
+        } else {
+            for b in &mut bufs {
+                let v = process(dp, &mut w, b);
+                out.push((v, b.data().to_vec()));
+            }
+        }
+        w.drain_outbox(|oif, f| released.push((oif, f.to_vec())));
+        i += n;
+    }
+    Seen {
+        out,
+        released,
+        stats: format!("{:?}", w.stats),
+    }
+}
+
+fn check(extra: &str, seed: u64, expect_flat: bool) {
+    let (r, dp) = router(extra);
+    assert_eq!(dp.flat4.is_some(), expect_flat, "IPv4 walk flattened");
+    assert_eq!(dp.flat6.is_some(), expect_flat, "IPv6 walk flattened");
+    let in0 = r.link_by_name("in0").expect("in0").ifindex;
+    let in1 = r.link_by_name("in1").expect("in1").ifindex;
+    let mut rng = Rng::new(seed);
+    let frames: Vec<(u32, Vec<u8>)> = (0..6000)
+        .map(|_| {
+            let iif = if rng.below(8) == 0 { in1 } else { in0 };
+            let mut f = frame(&mut rng);
+            if iif == in1 && f.len() >= 6 {
+                f[5] = 4;
+            }
+            (iif, f)
+        })
+        .collect();
+    let single = run(&dp, &frames, false, &mut Rng::new(seed ^ 1));
+    let batched = run(&dp, &frames, true, &mut Rng::new(seed ^ 1));
+    for (k, (a, b)) in single.out.iter().zip(&batched.out).enumerate() {
+        assert_eq!(a, b, "frame {k}: {:02x?}", frames[k].1);
+    }
+    assert_eq!(single, batched);
+    let tx = single
+        .out
+        .iter()
+        .filter(|(v, _)| matches!(v, Verdict::Tx(_)))
+        .count();
+    let mut kinds = std::collections::BTreeMap::new();
+    for (v, _) in &single.out {
+        *kinds.entry(format!("{v:?}")).or_insert(0) += 1;
+    }
+    assert!(
+        tx > 700,
+        "enough frames are forwarded to mean something: {kinds:?}"
+    );
+}
+
+#[test]
+fn batch_equals_single_default_rules() {
+    check("", 1, true);
+}
+
+#[test]
+fn batch_equals_single_with_sid_table_rule() {
+    check(
+        "rule add to 10.106.0.0/16 lookup 200 prio 100\n\
+         rule add to fc00:1::/32 lookup 90 prio 999\n\
+         rule add to 10.108.0.0/16 blackhole prio 998\n",
+        2,
+        true,
+    );
+}
+
+#[test]
+fn batch_equals_single_when_the_walk_depends_on_more_than_the_destination() {
+    check(
+        "rule add from 10.0.0.0/8 lookup 200 prio 100\n\
+         -6 rule add from 2001:db8::/32 lookup 90 prio 999\n",
+        3,
+        false,
+    );
+}
+
+/// The flattened walk gives what the walk gives, for any address (here: every /16 of
+/// the configured space and random addresses), with `to` rules, a throw route and
+/// reject rules in play.
+#[test]
+fn flattened_walk_equals_rule_walk() {
+    let extra = "rule add to 10.106.0.0/16 lookup 200 prio 100\n\
+                 rule add to 10.108.128.0/17 prohibit prio 101\n\
+                 rule add to fc00:1::/32 lookup 90 prio 999\n\
+                 rule add to 2001:db8:200::/40 unreachable prio 1000\n\
+                 route add 10.106.7.0/24 via 10.8.0.2 dev out1 table 200\n\
+                 route add default via 10.9.0.2 dev out0 table 200\n";
+    let (_, dp) = router(extra);
+    let (_, mut walked) = router(extra);
+    walked.flat4 = None;
+    walked.flat6 = None;
+    let mut rng = Rng::new(9);
+    for _ in 0..20_000 {
+        let a4 = Ipv4Addr::from(match rng.below(3) {
+            0 => rng.next() as u32,
+            1 => 0x0a00_0000 | (rng.next() as u32 & 0x00ff_ffff),
+            _ => 0x0a64_0000 | (rng.next() as u32 & 0x000f_ffff),
+        });
+        let a6 = match rng.below(2) {
+            0 => v6_dst(&mut rng),
+            _ => Ipv6Addr::from(
+                0x2001_0db8_0000u128 << 80
+                    | u128::from(rng.next()) << 40
+                    | u128::from(rng.next() as u16),
+            ),
+        };
+        for a in [std::net::IpAddr::V4(a4), std::net::IpAddr::V6(a6)] {
+            let flat = lwt_core::path::route_get(&dp, a, None, Some(1), None, 0);
+            let walk = lwt_core::path::route_get(&walked, a, None, Some(1), None, 0);
+            assert_eq!(flat, walk, "{a}");
+        }
+    }
+}
