@@ -6,7 +6,8 @@
 //! ```text
 //! 1. classify   read-only checks of L2 and L3 headers; anything unusual → process()
 //! 2. look up    Fib::lookup_batch over the destinations of the vector
-//! 3. finish     the rest of the path, from the rules' answer, in packet order
+//! 3. warm       prefetch the results, then what each points to, a link at a time
+//! 4. finish     the rest of the path, from the rules' answer, in packet order
 //! ```
 //!
 //! The classification only accepts packets for which the full path would run exactly
