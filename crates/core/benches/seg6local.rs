@@ -8,28 +8,17 @@
 //! the behaviour, to random destinations inside the big table. Every frame is checked at
 //! setup to leave on out0, so no row measures drops.
 
-use std::hint::black_box;
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::time::Duration;
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use lwt_core::{Dataplane, PacketBuf, Router, Verdict, Worker, process, process_batch};
+mod common;
 
-const BATCH: usize = 32;
+use common::{BATCH, Driver, Rng};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use lwt_core::{Dataplane, PacketBuf, Router, Verdict, Worker, process};
+
 const SIDS: usize = 1024;
 const ROUTES: usize = 100_000;
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-}
 
 const BASE: &str = "\
 sysctl -w net.vrf.strict_mode=1
@@ -257,19 +246,9 @@ fn seg6local(c: &mut Criterion) {
         .measurement_time(Duration::from_secs(3))
         .throughput(Throughput::Elements(BATCH as u64));
     for case in &cases {
-        let mut w = Worker::new();
-        let mut bufs: Vec<PacketBuf> = (0..BATCH).map(|_| PacketBuf::new()).collect();
-        let mut verdicts = [Verdict::Consumed; BATCH];
-        let mut next = 0usize;
+        let mut d = Driver::new();
         g.bench_function(case.name, |b| {
-            b.iter(|| {
-                for pkt in &mut bufs {
-                    pkt.load(black_box(&case.frames[next]), case.iif);
-                    next = (next + 1) % case.frames.len();
-                }
-                process_batch(&case.dp, &mut w, &mut bufs, &mut verdicts);
-                black_box(&verdicts);
-            })
+            b.iter(|| d.run(&case.dp, case.iif, &case.frames))
         });
     }
     g.finish();

@@ -11,14 +11,15 @@
 //! that is not zero-copy would. Every pool frame is checked once at setup to be sent on
 //! the expected port with the expected VNI.
 
-use std::hint::black_box;
 use std::net::Ipv4Addr;
 use std::time::Duration;
 
-use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use lwt_core::{Dataplane, PacketBuf, Router, Verdict, Worker, process, process_batch};
+mod common;
 
-const BATCH: usize = 32;
+use common::{BATCH, Driver, checksum};
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use lwt_core::{Dataplane, PacketBuf, Router, Verdict, Worker, process};
+
 const POOL: usize = 1024;
 
 const H0_MAC: [u8; 6] = [2, 0, 0, 0, 1, 1];
@@ -44,17 +45,6 @@ neigh add 10.100.0.2 lladdr 02:00:00:00:0c:01 dev vx0
 route add 172.16.0.0/16 via 192.168.0.2 dev u0
 -6 route add fd01::/16 via fd00::2 dev u0
 ";
-
-fn checksum(data: &[u8]) -> u16 {
-    let mut sum: u32 = data
-        .chunks(2)
-        .map(|c| u32::from(u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)])))
-        .sum();
-    while sum > 0xffff {
-        sum = (sum & 0xffff) + (sum >> 16);
-    }
-    !(sum as u16)
-}
 
 /// Ethernet + IPv4 + UDP (18 bytes of payload: a 60-byte frame).
 fn v4_frame(
@@ -248,21 +238,11 @@ fn vxlan(c: &mut Criterion) {
         .throughput(Throughput::Elements(BATCH as u64));
     for (name, build) in CASES {
         let mut case = None;
-        let mut w = Worker::new();
-        let mut bufs: Vec<PacketBuf> = (0..BATCH).map(|_| PacketBuf::new()).collect();
-        let mut verdicts = [Verdict::Consumed; BATCH];
-        let mut next = 0usize;
+        let mut d = Driver::new();
         g.bench_function(BenchmarkId::from_parameter(name), |b| {
             // Built on first use, so a name filter skips the others' setup.
             let case: &Case = case.get_or_insert_with(build);
-            b.iter(|| {
-                for pkt in &mut bufs {
-                    pkt.load(black_box(&case.frames[next]), case.iif);
-                    next = (next + 1) % case.frames.len();
-                }
-                process_batch(&case.dp, &mut w, &mut bufs, &mut verdicts);
-                black_box(&verdicts);
-            })
+            b.iter(|| d.run(&case.dp, case.iif, &case.frames))
         });
     }
     g.finish();

@@ -110,13 +110,7 @@ impl Router {
         for l in self.links.values() {
             let (l3_dev, l3_table) = self.l3_domain(l);
             let s = self.if_sysctl(&l.name);
-            let kind = match &l.kind {
-                None => LinkDpKind::Loopback,
-                Some(cfg::LinkKind::Dummy) => LinkDpKind::Dummy,
-                Some(cfg::LinkKind::Vrf { .. }) => LinkDpKind::Vrf,
-                Some(cfg::LinkKind::Vxlan(_)) => LinkDpKind::Vxlan,
-                Some(_) => LinkDpKind::Ether,
-            };
+            let kind = link_kind(l);
             let vxlan = match &l.kind {
                 Some(cfg::LinkKind::Vxlan(v)) => Some(Box::new(self.compile_vxlan(l, v))),
                 _ => None,
@@ -155,6 +149,14 @@ impl Router {
         }
         dp.vxlan_socks = vxlan_socks(&dp);
 
+        for n in &self.neighs {
+            if n.proxy {
+                dp.proxy.insert((n.dev, n.addr), ());
+            } else if let Some(mac) = n.lladdr {
+                dp.neigh.insert((n.dev, n.addr), mac.0);
+            }
+        }
+
         // Routes grouped by table; the lowest metric wins per destination.
         let mut by_table: BTreeMap<u32, Vec<Route>> = BTreeMap::new();
         for r in self.routes.values().cloned().chain(self.kernel_routes()) {
@@ -172,7 +174,7 @@ impl Router {
                 if seen.insert(r.dst, ()).is_some() {
                     continue;
                 }
-                let rd = self.compile_route(r);
+                let rd = self.compile_route(r, &dp.neigh);
                 match r.dst.addr {
                     IpAddr::V4(a) => {
                         e4.push((u32::from(a), r.dst.len, t.routes4.len() as u32));
@@ -236,13 +238,6 @@ impl Router {
             }
         }
 
-        for n in &self.neighs {
-            if n.proxy {
-                dp.proxy.insert((n.dev, n.addr), ());
-            } else if let Some(mac) = n.lladdr {
-                dp.neigh.insert((n.dev, n.addr), mac.0);
-            }
-        }
         dp.flat4 = crate::flat::build4(&dp.rules4, &dp.tables);
         dp.flat6 = crate::flat::build6(&dp.rules6, &dp.tables);
         crate::path::vxlan_templates(&mut dp);
@@ -270,7 +265,8 @@ impl Router {
         VxlanDev::compile(l.ifindex, l.mac.0, v, fdb)
     }
 
-    fn compile_route(&self, r: &Route) -> RouteDp {
+    /// `neigh`: the static neighbours, which give gateways their adjacency.
+    fn compile_route(&self, r: &Route, neigh: &FastMap<(u32, IpAddr), Mac>) -> RouteDp {
         // fib6_is_reject: an IPv6 unicast route through the loopback is a reject route.
         let through_lo = r.family == Family::V6
             && r.rtype == RouteType::Unicast
@@ -278,14 +274,10 @@ impl Router {
                 .iter()
                 .any(|n| n.dev == Some(crate::router::LOOPBACK_IFINDEX))
             && !matches!(r.dst.addr, IpAddr::V6(a) if a.is_loopback());
-        let kind = match r.rtype {
-            RouteType::Unicast if through_lo => RouteKind::Unreachable,
-            RouteType::Unicast => RouteKind::Unicast,
-            RouteType::Local => RouteKind::Local,
-            RouteType::Blackhole => RouteKind::Blackhole,
-            RouteType::Unreachable => RouteKind::Unreachable,
-            RouteType::Prohibit => RouteKind::Prohibit,
-            RouteType::Throw => RouteKind::Throw,
+        let kind = if through_lo {
+            RouteKind::Unreachable
+        } else {
+            r.rtype
         };
         let nexthops: Vec<NextHopDp> = r
             .nexthops
@@ -295,19 +287,13 @@ impl Router {
                     .dev
                     .or_else(|| nh.via.and_then(|g| self.connected_link(g, r.table)))
                     .unwrap_or(0);
-                let gw_mac = nh.via.and_then(|g| {
-                    self.neighs
-                        .iter()
-                        .find(|n| !n.proxy && n.dev == oif && n.addr == g)
-                        .and_then(|n| n.lladdr)
-                        .map(|m| m.0)
-                });
+                let gw_mac = nh.via.and_then(|g| neigh.get(&(oif, g)).copied());
                 let lwt = nh
                     .encap
                     .as_ref()
                     .and_then(|e| self.compile_lwt(e, nh, oif, r.slot));
                 let adj = match (gw_mac, &lwt, self.links.get(&oif)) {
-                    (Some(mac), None, Some(l)) if l.up && is_ether(l) => {
+                    (Some(mac), None, Some(l)) if l.up && link_kind(l) == LinkDpKind::Ether => {
                         let mut macs = [0; 12];
                         macs[..6].copy_from_slice(&mac);
                         macs[6..].copy_from_slice(&l.mac.0);
@@ -498,14 +484,15 @@ impl Router {
 }
 
 /// The receive sockets of the up VXLAN devices: one per (port, family).
-/// A link that carries Ethernet frames to the outside (a port or a tap).
-fn is_ether(l: &Link) -> bool {
-    !matches!(
-        l.kind,
-        None | Some(cfg::LinkKind::Dummy)
-            | Some(cfg::LinkKind::Vrf { .. })
-            | Some(cfg::LinkKind::Vxlan(_))
-    )
+/// What a link is to the packet path.
+fn link_kind(l: &Link) -> LinkDpKind {
+    match &l.kind {
+        None => LinkDpKind::Loopback,
+        Some(cfg::LinkKind::Dummy) => LinkDpKind::Dummy,
+        Some(cfg::LinkKind::Vrf { .. }) => LinkDpKind::Vrf,
+        Some(cfg::LinkKind::Vxlan(_)) => LinkDpKind::Vxlan,
+        Some(_) => LinkDpKind::Ether,
+    }
 }
 
 fn vxlan_socks(dp: &Dataplane) -> Vec<VxlanSock> {

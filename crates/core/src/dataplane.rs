@@ -56,15 +56,9 @@ pub enum LinkDpKind {
     Vxlan,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RouteKind {
-    Unicast,
-    Local,
-    Blackhole,
-    Unreachable,
-    Prohibit,
-    Throw,
-}
+/// A route's type, as configured (an IPv6 unicast route through loopback compiles to
+/// `Unreachable`, as `fib6_is_reject` makes it).
+pub use lwt_config::RouteType as RouteKind;
 
 /// A compiled next hop.
 #[derive(Debug, Clone)]

@@ -14,7 +14,7 @@ use lwt_config::{
 };
 
 use crate::error::ApplyError;
-use crate::lwt::hmac::{HmacAlgo, HmacKey};
+use crate::lwt::hmac::HmacKey;
 use crate::lwt::{seg6, seg6local};
 use crate::sysctl::{self, IfSysctls, SysctlSet, Sysctls};
 
@@ -639,15 +639,11 @@ impl Router {
                 if secret.is_empty() {
                     self.hmac_keys.remove(keyid);
                 } else {
-                    let algo = match algo {
-                        cfg::HmacAlgo::Sha1 => HmacAlgo::Sha1,
-                        cfg::HmacAlgo::Sha256 => HmacAlgo::Sha256,
-                    };
                     self.hmac_keys.insert(
                         *keyid,
                         HmacKey {
                             id: *keyid,
-                            algo,
+                            algo: *algo,
                             secret: secret.as_bytes().to_vec(),
                         },
                     );

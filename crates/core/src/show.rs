@@ -169,10 +169,7 @@ impl Router {
             .values()
             .map(|k| cfg::HmacEntry {
                 keyid: k.id,
-                algo: match k.algo {
-                    crate::lwt::hmac::HmacAlgo::Sha1 => cfg::HmacAlgo::Sha1,
-                    crate::lwt::hmac::HmacAlgo::Sha256 => cfg::HmacAlgo::Sha256,
-                },
+                algo: k.algo,
                 secret: String::from_utf8_lossy(&k.secret).into_owned(),
             })
             .collect()

@@ -3,21 +3,8 @@
 
 use hmac::{Hmac, KeyInit, Mac};
 
-/// The algorithms `ip sr hmac set` accepts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HmacAlgo {
-    Sha1,
-    Sha256,
-}
-
-impl HmacAlgo {
-    pub fn name(self) -> &'static str {
-        match self {
-            HmacAlgo::Sha1 => "sha1",
-            HmacAlgo::Sha256 => "sha256",
-        }
-    }
-}
+/// The algorithms `ip sr hmac set` accepts: the configuration's own type.
+pub use lwt_config::HmacAlgo;
 
 /// A configured key (`sr hmac set KEYID ALGO SECRET`).
 #[derive(Debug, Clone, PartialEq, Eq)]

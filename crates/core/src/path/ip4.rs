@@ -100,15 +100,7 @@ fn dispatch(cx: &mut Cx<'_>, pkt: &mut PacketBuf, route: &RouteDp, hash: u32) ->
             unreachable(cx, pkt, 1, DropReason::RouteUnreachable)
         }
         RouteKind::Prohibit => unreachable(cx, pkt, 13, DropReason::RouteProhibit),
-        RouteKind::Unicast => {
-            let Some(nh) = lookup::select_nexthop(route, hash) else {
-                return Verdict::Drop(DropReason::NoRoute);
-            };
-            match &nh.lwt {
-                Some(lwt) if lwt.has_input() => super::lwt_input(cx, pkt, lwt, hash),
-                _ => forward(cx, pkt, nh),
-            }
-        }
+        RouteKind::Unicast => super::unicast(cx, pkt, route, hash, forward),
     }
 }
 

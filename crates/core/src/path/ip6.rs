@@ -156,15 +156,7 @@ pub(crate) fn dispatch(
             0,
             DropReason::RouteProhibit,
         ),
-        RouteKind::Unicast => {
-            let Some(nh) = lookup::select_nexthop(route, hash) else {
-                return Verdict::Drop(DropReason::NoRoute);
-            };
-            match &nh.lwt {
-                Some(lwt) if lwt.has_input() => super::lwt_input(cx, pkt, lwt, hash),
-                _ => forward(cx, pkt, nh),
-            }
-        }
+        RouteKind::Unicast => super::unicast(cx, pkt, route, hash, forward),
     }
 }
 

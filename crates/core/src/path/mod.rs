@@ -243,6 +243,24 @@ pub(crate) fn receive(cx: &mut Cx<'_>, pkt: &mut PacketBuf) -> Verdict {
     }
 }
 
+/// Input through a unicast route: the chosen next hop's LWT input hook (seg6,
+/// seg6local), else the family's forwarding.
+pub(crate) fn unicast(
+    cx: &mut Cx<'_>,
+    pkt: &mut PacketBuf,
+    route: &crate::dataplane::RouteDp,
+    hash: u32,
+    forward: fn(&mut Cx<'_>, &mut PacketBuf, &crate::dataplane::NextHopDp) -> Verdict,
+) -> Verdict {
+    let Some(nh) = lookup::select_nexthop(route, hash) else {
+        return Verdict::Drop(DropReason::NoRoute);
+    };
+    match &nh.lwt {
+        Some(lwt) if lwt.has_input() => lwt_input(cx, pkt, lwt, hash),
+        _ => forward(cx, pkt, nh),
+    }
+}
+
 /// The LWT input hook (`lwtunnel_input`): seg6 encapsulation or a seg6local behaviour.
 pub(crate) fn lwt_input(
     cx: &mut Cx<'_>,
