@@ -18,20 +18,18 @@ pub struct HmacKey {
 pub fn compute(key: &HmacKey, text: &[u8]) -> [u8; 32] {
     let mut out = [0u8; 32];
     match key.algo {
-        HmacAlgo::Sha1 => {
-            let mut m = <Hmac<sha1::Sha1> as KeyInit>::new_from_slice(&key.secret)
-                .expect("HMAC accepts keys of any length");
-            m.update(text);
-            out[..20].copy_from_slice(&m.finalize().into_bytes());
-        }
-        HmacAlgo::Sha256 => {
-            let mut m = <Hmac<sha2::Sha256> as KeyInit>::new_from_slice(&key.secret)
-                .expect("HMAC accepts keys of any length");
-            m.update(text);
-            out.copy_from_slice(&m.finalize().into_bytes());
-        }
+        HmacAlgo::Sha1 => digest::<Hmac<sha1::Sha1>>(&key.secret, text, &mut out),
+        HmacAlgo::Sha256 => digest::<Hmac<sha2::Sha256>>(&key.secret, text, &mut out),
     }
     out
+}
+
+/// Writes the MAC of `text` at the start of `out` (a SHA-1 MAC leaves the rest zero).
+fn digest<M: Mac + KeyInit>(secret: &[u8], text: &[u8], out: &mut [u8; 32]) {
+    let mut m = <M as KeyInit>::new_from_slice(secret).expect("HMAC accepts keys of any length");
+    m.update(text);
+    let d = m.finalize().into_bytes();
+    out[..d.len()].copy_from_slice(&d);
 }
 
 #[cfg(test)]
