@@ -20,8 +20,10 @@
 use std::hint::black_box;
 use std::time::Duration;
 
+use criterion::measurement::WallTime;
 use criterion::{
-    BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
+    BenchmarkGroup, BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group,
+    criterion_main,
 };
 use lwt_fib::{Fib4, Fib6};
 
@@ -116,69 +118,74 @@ fn v6_addrs(t: &[(u128, u8, u32)], rng: &mut Rng) -> Vec<u128> {
         .collect()
 }
 
-fn lookups(c: &mut Criterion) {
-    let mut rng = Rng(0x1d7_f1b5);
-    let mut g = c.benchmark_group("fib4_lookup");
+/// A lookup group: throughput is counted in addresses, [`ADDRS`] per iteration.
+fn lookup_group<'a>(c: &'a mut Criterion, name: &str) -> BenchmarkGroup<'a, WallTime> {
+    let mut g = c.benchmark_group(name);
     g.sample_size(20)
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(2))
         .throughput(Throughput::Elements(ADDRS as u64));
+    g
+}
+
+/// Benchmark `id`/`n`: `lookup` on each of `addrs`, one at a time.
+fn bench_loop<A: Copy>(
+    g: &mut BenchmarkGroup<'_, WallTime>,
+    id: &str,
+    n: usize,
+    addrs: &[A],
+    lookup: impl Fn(A) -> Option<u32>,
+) {
+    g.bench_with_input(BenchmarkId::new(id, n), addrs, |b, addrs| {
+        b.iter(|| {
+            for &a in addrs {
+                black_box(lookup(black_box(a)));
+            }
+        })
+    });
+}
+
+/// Benchmark `hit_batch`/`n`: `lookup_batch` over all of `addrs`.
+fn bench_batch<A>(
+    g: &mut BenchmarkGroup<'_, WallTime>,
+    n: usize,
+    addrs: &[A],
+    lookup_batch: impl Fn(&[A], &mut [Option<u32>]),
+) {
+    let mut out = vec![None; ADDRS];
+    g.bench_with_input(BenchmarkId::new("hit_batch", n), addrs, |b, addrs| {
+        b.iter(|| {
+            lookup_batch(black_box(addrs), &mut out);
+            black_box(&out);
+        })
+    });
+}
+
+fn lookups(c: &mut Criterion) {
+    let mut rng = Rng(0x1d7_f1b5);
+    let mut g = lookup_group(c, "fib4_lookup");
     for n in [1_000, 100_000, 1_000_000] {
         let t = v4_table(n, &mut rng);
         let fib = Fib4::build(&t);
         eprintln!("fib4 {n}: {fib:?}");
         let addrs = v4_addrs(&t, &mut rng);
-        g.bench_with_input(BenchmarkId::new("hit", n), &addrs, |b, addrs| {
-            b.iter(|| {
-                for &a in addrs {
-                    black_box(fib.lookup(black_box(a)));
-                }
-            })
-        });
-        let mut out = vec![None; ADDRS];
-        g.bench_with_input(BenchmarkId::new("hit_batch", n), &addrs, |b, addrs| {
-            b.iter(|| {
-                fib.lookup_batch(black_box(addrs), &mut out);
-                black_box(&out);
-            })
-        });
+        bench_loop(&mut g, "hit", n, &addrs, |a| fib.lookup(a));
+        bench_batch(&mut g, n, &addrs, |a, o| fib.lookup_batch(a, o));
         if n == 1_000_000 {
             let random: Vec<u32> = (0..ADDRS).map(|_| rng.next() as u32).collect();
-            g.bench_with_input(BenchmarkId::new("random", n), &random, |b, addrs| {
-                b.iter(|| {
-                    for &a in addrs {
-                        black_box(fib.lookup(black_box(a)));
-                    }
-                })
-            });
+            bench_loop(&mut g, "random", n, &random, |a| fib.lookup(a));
         }
     }
     g.finish();
 
-    let mut g = c.benchmark_group("fib6_lookup");
-    g.sample_size(20)
-        .warm_up_time(Duration::from_millis(500))
-        .measurement_time(Duration::from_secs(2))
-        .throughput(Throughput::Elements(ADDRS as u64));
+    let mut g = lookup_group(c, "fib6_lookup");
     for n in [1_000, 100_000, 200_000] {
         let t = v6_table(n, &mut rng);
         let fib = Fib6::build(&t);
         eprintln!("fib6 {n}: {fib:?}");
         let addrs = v6_addrs(&t, &mut rng);
-        g.bench_with_input(BenchmarkId::new("hit", n), &addrs, |b, addrs| {
-            b.iter(|| {
-                for &a in addrs {
-                    black_box(fib.lookup(black_box(a)));
-                }
-            })
-        });
-        let mut out = vec![None; ADDRS];
-        g.bench_with_input(BenchmarkId::new("hit_batch", n), &addrs, |b, addrs| {
-            b.iter(|| {
-                fib.lookup_batch(black_box(addrs), &mut out);
-                black_box(&out);
-            })
-        });
+        bench_loop(&mut g, "hit", n, &addrs, |a| fib.lookup(a));
+        bench_batch(&mut g, n, &addrs, |a, o| fib.lookup_batch(a, o));
     }
     g.finish();
 }

@@ -27,6 +27,7 @@ impl Key for u32 {
     fn window128(self, pos: u32) -> u128 {
         (u128::from(self) << 96) << pos
     }
+    #[inline]
     fn truncate(self, len: u32) -> Self {
         self & u32::MAX.checked_shl(32 - len).unwrap_or(0)
     }
@@ -45,6 +46,7 @@ impl Key for u128 {
     fn window128(self, pos: u32) -> u128 {
         self << pos
     }
+    #[inline]
     fn truncate(self, len: u32) -> Self {
         self & u128::MAX.checked_shl(128 - len).unwrap_or(0)
     }

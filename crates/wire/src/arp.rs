@@ -5,7 +5,7 @@
 use core::net::Ipv4Addr;
 
 use crate::ethernet::EthernetAddress;
-use crate::{Error, Result, get_ipv4, get_u16, need, set_u16};
+use crate::{Error, Result, get_ipv4, get_mac, get_u16, need, set_u16};
 
 /// ARP request.
 pub const OP_REQUEST: u16 = 1;
@@ -105,9 +105,7 @@ impl<T: AsRef<[u8]>> ArpPacket<T> {
     /// Sender hardware address.
     #[inline]
     pub fn sender_hw_addr(&self) -> EthernetAddress {
-        let mut a = [0u8; 6];
-        a.copy_from_slice(&self.buffer.as_ref()[field::SHA]);
-        EthernetAddress(a)
+        get_mac(self.buffer.as_ref(), field::SHA.start)
     }
 
     /// Sender protocol address.
@@ -119,9 +117,7 @@ impl<T: AsRef<[u8]>> ArpPacket<T> {
     /// Target hardware address.
     #[inline]
     pub fn target_hw_addr(&self) -> EthernetAddress {
-        let mut a = [0u8; 6];
-        a.copy_from_slice(&self.buffer.as_ref()[field::THA]);
-        EthernetAddress(a)
+        get_mac(self.buffer.as_ref(), field::THA.start)
     }
 
     /// Target protocol address.

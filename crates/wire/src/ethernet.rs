@@ -8,7 +8,7 @@ use core::fmt;
 use core::net::{Ipv4Addr, Ipv6Addr};
 use core::str::FromStr;
 
-use crate::{Error, Result, get_u16, need, set_u16};
+use crate::{Error, Result, get_mac, get_u16, need, set_u16};
 
 /// A 48-bit IEEE MAC address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
@@ -189,17 +189,13 @@ impl<T: AsRef<[u8]>> EthernetFrame<T> {
     /// Destination MAC.
     #[inline]
     pub fn dst_addr(&self) -> EthernetAddress {
-        let mut a = [0u8; 6];
-        a.copy_from_slice(&self.buffer.as_ref()[field::DESTINATION]);
-        EthernetAddress(a)
+        get_mac(self.buffer.as_ref(), field::DESTINATION.start)
     }
 
     /// Source MAC.
     #[inline]
     pub fn src_addr(&self) -> EthernetAddress {
-        let mut a = [0u8; 6];
-        a.copy_from_slice(&self.buffer.as_ref()[field::SOURCE]);
-        EthernetAddress(a)
+        get_mac(self.buffer.as_ref(), field::SOURCE.start)
     }
 
     /// EtherType.

@@ -5,6 +5,7 @@ use core::net::Ipv6Addr;
 
 use crate::ext::{self, ExtHeader, ExtHeaderIter};
 use crate::ip_proto::ROUTING;
+use crate::srh::SrhPacket;
 use crate::{Error, Result, get_ipv6, get_u16, get_u32, need, set_u16, set_u32};
 
 mod field {
@@ -187,8 +188,8 @@ impl<T: AsRef<[u8]>> Ipv6Packet<T> {
         let p = self.packet();
         for h in self.ext_headers() {
             let h = h.ok()?;
-            // Routing headers are >= 8 bytes, so byte 3 (Segments Left) is in range.
-            if h.kind == ROUTING && p[h.offset + 3] != 0 {
+            // Routing headers are >= 8 bytes, so Segments Left is in range.
+            if h.kind == ROUTING && SrhPacket::new_unchecked(&p[h.offset..]).segments_left() != 0 {
                 return Some(h.offset);
             }
         }

@@ -192,6 +192,13 @@ pub(crate) fn get_ipv6(b: &[u8], at: usize) -> Ipv6Addr {
     Ipv6Addr::from(o)
 }
 
+#[inline]
+pub(crate) fn get_mac(b: &[u8], at: usize) -> EthernetAddress {
+    let mut o = [0u8; 6];
+    o.copy_from_slice(&b[at..at + 6]);
+    EthernetAddress(o)
+}
+
 /// Check that `buf` holds at least `len` bytes.
 #[inline]
 pub(crate) fn need(buf: &[u8], len: usize) -> Result<()> {

@@ -72,25 +72,25 @@ impl<T: AsRef<[u8]>> MplsLabel<T> {
     /// Label (20 bits).
     #[inline]
     pub fn label(&self) -> u32 {
-        self.raw() >> 12
+        self.entry().label
     }
 
     /// Traffic class (3 bits).
     #[inline]
     pub fn tc(&self) -> u8 {
-        ((self.raw() >> 9) & 7) as u8
+        self.entry().tc
     }
 
     /// Bottom-of-stack bit.
     #[inline]
     pub fn bottom_of_stack(&self) -> bool {
-        self.raw() & 0x100 != 0
+        self.entry().bos
     }
 
     /// TTL.
     #[inline]
     pub fn ttl(&self) -> u8 {
-        self.raw() as u8
+        self.entry().ttl
     }
 
     /// The entry as an [`MplsEntry`].
@@ -113,31 +113,36 @@ impl<T: AsRef<[u8]> + AsMut<[u8]>> MplsLabel<T> {
         set_u32(self.buffer.as_mut(), field::ENTRY, v);
     }
 
+    /// Rewrite the entry through its [`MplsEntry`] form (which masks out-of-range fields).
+    #[inline]
+    fn update(&mut self, f: impl FnOnce(&mut MplsEntry)) {
+        let mut e = self.entry();
+        f(&mut e);
+        self.set_raw(e.to_u32());
+    }
+
     /// Set the label (low 20 bits used).
     #[inline]
     pub fn set_label(&mut self, label: u32) {
-        let v = (self.raw() & 0xfff) | ((label & LABEL_MAX) << 12);
-        self.set_raw(v);
+        self.update(|e| e.label = label);
     }
 
     /// Set the traffic class (low 3 bits used).
     #[inline]
     pub fn set_tc(&mut self, tc: u8) {
-        let v = (self.raw() & !0xe00) | (u32::from(tc & 7) << 9);
-        self.set_raw(v);
+        self.update(|e| e.tc = tc);
     }
 
     /// Set or clear the bottom-of-stack bit.
     #[inline]
     pub fn set_bottom_of_stack(&mut self, s: bool) {
-        let v = (self.raw() & !0x100) | if s { 0x100 } else { 0 };
-        self.set_raw(v);
+        self.update(|e| e.bos = s);
     }
 
     /// Set the TTL.
     #[inline]
     pub fn set_ttl(&mut self, ttl: u8) {
-        self.buffer.as_mut()[3] = ttl;
+        self.update(|e| e.ttl = ttl);
     }
 
     /// Mutable bytes after this entry.

@@ -20,7 +20,7 @@ use crate::arp::ArpPacket;
 use crate::esp::EspPacket;
 use crate::ethernet::EthernetFrame;
 use crate::ext::ExtHeader;
-use crate::icmpv4::Icmpv4Packet;
+use crate::icmpv4::{self, Icmpv4Packet};
 use crate::icmpv6::Icmpv6Packet;
 use crate::ip_proto;
 use crate::ipv4::Ipv4Packet;
@@ -498,7 +498,13 @@ impl Printer<'_, '_> {
                 p.rest_of_header()
             ),
         )?;
-        if matches!(p.msg_type(), 3 | 5 | 11 | 12) {
+        if matches!(
+            p.msg_type(),
+            icmpv4::TYPE_DEST_UNREACH
+                | icmpv4::TYPE_REDIRECT
+                | icmpv4::TYPE_TIME_EXCEEDED
+                | icmpv4::TYPE_PARAM_PROBLEM
+        ) {
             self.ipv4(p.payload(), ind + 1)
         } else {
             Ok(())
@@ -544,23 +550,21 @@ impl Printer<'_, '_> {
                     p.ndp_lladdr_option(),
                 ),
             )?;
-            if let Some(opts) = p.ndp_options() {
-                for o in opts {
-                    match o {
-                        Ok(o) => self.line(
-                            ind + 2,
-                            format_args!(
-                                "opt {} len {} lladdr {:?} mtu {:?} prefix {:?} redirected {:?}",
-                                o.kind(),
-                                o.wire_len(),
-                                o.link_layer_addr(),
-                                o.mtu(),
-                                o.prefix_info(),
-                                o.redirected_header().map(<[u8]>::len),
-                            ),
-                        )?,
-                        Err(e) => self.err(ind + 2, "ndp option", e)?,
-                    }
+            for o in p.ndp_options().into_iter().flatten() {
+                match o {
+                    Ok(o) => self.line(
+                        ind + 2,
+                        format_args!(
+                            "opt {} len {} lladdr {:?} mtu {:?} prefix {:?} redirected {:?}",
+                            o.kind(),
+                            o.wire_len(),
+                            o.link_layer_addr(),
+                            o.mtu(),
+                            o.prefix_info(),
+                            o.redirected_header().map(<[u8]>::len),
+                        ),
+                    )?,
+                    Err(e) => self.err(ind + 2, "ndp option", e)?,
                 }
             }
         } else if p.is_error() {

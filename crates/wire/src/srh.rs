@@ -241,8 +241,7 @@ impl<T: AsRef<[u8]>> SrhPacket<T> {
         if i > usize::from(self.last_entry()) {
             return None;
         }
-        let r = field::segment(i);
-        let b = self.buffer.as_ref().get(r.clone())?;
+        let b = self.buffer.as_ref().get(field::segment(i))?;
         Some(get_ipv6(b, 0))
     }
 
@@ -336,23 +335,9 @@ impl<T: AsRef<[u8]>> SrhPacket<T> {
         if le > max_last_entry || sl > le + 1 {
             return false;
         }
-        let mut off = self.tlv_offset();
-        if off > len {
-            return false;
-        }
-        let mut trailing = len - off;
-        while trailing > 0 {
-            if trailing < 2 {
-                return false;
-            }
-            let tlv_len = 2 + usize::from(b[off + 1]);
-            if tlv_len > trailing {
-                return false;
-            }
-            trailing -= tlv_len;
-            off += tlv_len;
-        }
-        true
+        // The checks above keep the TLV area in the buffer: `last_entry <= hdr_ext_len / 2 - 1`
+        // puts the segment list inside the `header_len() == len <= b.len()` bytes.
+        self.tlvs().all(|t| t.is_ok())
     }
 
     /// Everything after the SRH.
@@ -499,6 +484,7 @@ impl<'a> SrhTlvIter<'a> {
 impl<'a> Iterator for SrhTlvIter<'a> {
     type Item = Result<SrhTlv<'a>>;
 
+    #[inline]
     fn next(&mut self) -> Option<Result<SrhTlv<'a>>> {
         if self.done || self.pos >= self.area.len() {
             return None;
@@ -671,7 +657,7 @@ pub fn hmac_input_with_key_id<T: AsRef<[u8]>>(
     let Some(segs) = b.get(FIXED_LEN..srh.tlv_offset()) else {
         return 0;
     };
-    let n = 22 + segs.len();
+    let n = hmac_input_len(srh);
     let Some(out) = out.get_mut(..n) else {
         return 0;
     };
