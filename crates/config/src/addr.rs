@@ -5,7 +5,7 @@ use crate::ast::*;
 use crate::error::ParseError;
 use crate::inet::{PrefixArg, get_prefix};
 use crate::names::scope_a2n;
-use crate::words::{Args, Result, get_u32, invarg, matches};
+use crate::words::{Args, Result, get_u32, invarg, is_show, matches, modify_verb};
 
 /// `do_ipaddr`: add, change/chg, replace, delete, list/show/lst, flush.
 pub fn parse_addr(args: &mut Args, opts: &Options) -> Result<AddrCmd> {
@@ -13,21 +13,12 @@ pub fn parse_addr(args: &mut Args, opts: &Options) -> Result<AddrCmd> {
         return Ok(AddrCmd::Show(AddrFilter::default()));
     };
     let v = verb.as_str();
-    let modify = |verb: Verb, args: &mut Args| -> Result<AddrCmd> {
+    if let Some(verb) = modify_verb(v, &[Verb::Add, Verb::Change, Verb::Replace, Verb::Del]) {
         Ok(AddrCmd::Modify {
             verb,
             spec: parse_addr_spec(args, opts)?,
         })
-    };
-    if matches(v, "add") {
-        modify(Verb::Add, args)
-    } else if matches(v, "change") || v == "chg" {
-        modify(Verb::Change, args)
-    } else if matches(v, "replace") {
-        modify(Verb::Replace, args)
-    } else if matches(v, "delete") {
-        modify(Verb::Del, args)
-    } else if matches(v, "list") || matches(v, "show") || matches(v, "lst") {
+    } else if is_show(v) {
         Ok(AddrCmd::Show(parse_addr_filter(args, opts)?))
     } else if matches(v, "flush") {
         if args.is_empty() {
@@ -83,9 +74,7 @@ fn parse_addr_spec(args: &mut Args, opts: &Options) -> Result<AddrSpec> {
                 return Err(ParseError::duparg("peer", &v));
             }
             let p = get_prefix(&v, family)?;
-            if family == Family::Any {
-                family = p.family();
-            }
+            family = family.or(p.family());
             peer = Some(p);
         } else if matches(k, "broadcast") || k == "brd" || k == "anycast" {
             return Err(unsupported(k));
@@ -134,9 +123,7 @@ fn parse_addr_spec(args: &mut Args, opts: &Options) -> Result<AddrSpec> {
                 )));
             }
             let p = get_prefix(&v, family)?;
-            if family == Family::Any {
-                family = p.family();
-            }
+            family = family.or(p.family());
             local = Some(p);
         }
         args.advance();
@@ -159,9 +146,7 @@ fn parse_addr_spec(args: &mut Args, opts: &Options) -> Result<AddrSpec> {
             if local.len == 0 { "any" } else { "" }
         )));
     }
-    if family == Family::Any {
-        family = Family::V4;
-    }
+    let family = family.or(Family::V4);
     spec.prefix = local.resolve(family);
     spec.peer = peer.map(|p| p.resolve(family));
     spec.dev = dev;
@@ -176,12 +161,8 @@ fn parse_addr_filter(args: &mut Args, opts: &Options) -> Result<AddrFilter> {
         match w.as_str() {
             "to" => {
                 let v = args.value()?;
-                let p = get_prefix(&v, opts.family)?;
-                f.to = Some(p.resolve(if p.family() == Family::Any {
-                    Family::V4
-                } else {
-                    p.family()
-                }));
+                // A family-less `default` is IPv4.
+                f.to = Some(get_prefix(&v, opts.family)?.resolve(Family::V4));
             }
             "scope" => {
                 let v = args.value()?;

@@ -36,6 +36,11 @@ impl Family {
             IpAddr::V6(_) => Family::V6,
         }
     }
+    /// This family if known, else `fallback`: how a parser learns the family
+    /// from the first address (`rtm_family`) and defaults it to IPv4 at the end.
+    pub fn or(self, fallback: Family) -> Family {
+        if self == Family::Any { fallback } else { self }
+    }
     /// iproute2's `family_name()` ("inet", "inet6"); "any valid" for `Any`
     /// (`family_name_verbose`), as used in its error messages.
     pub fn verbose_name(self) -> &'static str {

@@ -202,24 +202,20 @@ fn parse_flavors(args: &mut Args) -> Result<Flavors> {
 /// `encap seg6local action NAME ...` (`parse_encap_seg6local`).
 fn parse_seg6local(args: &mut Args) -> Result<Seg6LocalEncap> {
     let mut e = Seg6LocalEncap::default();
+    // Each attribute at most once: a repeat is `duparg2(key, word after it)`.
     let mut seen: Vec<&'static str> = Vec::new();
-    fn dup_in(seen: &mut Vec<&'static str>, key: &'static str, v: &str) -> Result<()> {
+    let mut dup = |key: &'static str, v: &str| -> Result<()> {
         if seen.contains(&key) {
             return Err(ParseError::duparg2(key, v));
         }
         seen.push(key);
         Ok(())
-    }
-    macro_rules! dup {
-        ($k:expr, $v:expr) => {
-            dup_in(&mut seen, $k, $v)
-        };
-    }
+    };
     while let Some(w) = args.peek() {
         match w {
             "action" => {
                 let v = args.value()?;
-                dup!("action", &v)?;
+                dup("action", &v)?;
                 if !SEG6_LOCAL_ACTIONS[1..].contains(&v.as_str()) {
                     return Err(
                         invarg("\"action\" value is invalid\n", &v).with_hint(actions_hint())
@@ -229,52 +225,46 @@ fn parse_seg6local(args: &mut Args) -> Result<Seg6LocalEncap> {
             }
             "table" => {
                 let v = args.value()?;
-                dup!("table", &v)?;
+                dup("table", &v)?;
                 e.table = Some(table_a2n(&v).ok_or_else(|| invarg("invalid table id\n", &v))?);
             }
             "vrftable" => {
                 let v = args.value()?;
-                dup!("vrftable", &v)?;
+                dup("vrftable", &v)?;
                 e.vrftable =
                     Some(table_a2n(&v).ok_or_else(|| invarg("invalid vrf table id\n", &v))?);
             }
             "nh4" => {
                 let v = args.value()?;
-                dup!("nh4", &v)?;
+                dup("nh4", &v)?;
                 e.nh4 = Some(get_addr_v4(&v)?);
             }
             "nh6" => {
                 let v = args.value()?;
-                dup!("nh6", &v)?;
+                dup("nh6", &v)?;
                 e.nh6 = Some(get_addr_v6(&v)?);
             }
             "iif" => {
                 let v = args.value()?;
-                dup!("iif", &v)?;
+                dup("iif", &v)?;
                 e.iif = Some(v);
             }
             "oif" => {
                 let v = args.value()?;
-                dup!("oif", &v)?;
+                dup("oif", &v)?;
                 e.oif = Some(v);
             }
             "count" => {
-                dup!("count", "count")?;
+                dup("count", "count")?;
                 e.count = true;
             }
             "flavors" => {
-                if seen.contains(&"flavors") {
-                    return Err(ParseError::duparg2(
-                        "flavors",
-                        args.peek_at(1).unwrap_or(""),
-                    ));
-                }
-                seen.push("flavors");
+                dup("flavors", args.peek_at(1).unwrap_or(""))?;
                 e.flavors = Some(parse_flavors(args)?);
             }
             "srh" => {
                 let v = args.value()?;
-                dup!("srh", &v)?;
+                dup("srh", &v)?;
                 if v != "segs" {
                     return Err(invarg("missing \"segs\" attribute for srh\n", &v)
                         .with_hint("write `srh segs S1,S2,... [hmac KEYID]`"));
@@ -285,7 +275,7 @@ fn parse_seg6local(args: &mut Args) -> Result<Seg6LocalEncap> {
                 if args.peek_at(1) == Some("hmac") {
                     args.advance();
                     let v = args.value()?;
-                    dup!("hmac", &v)?;
+                    dup("hmac", &v)?;
                     let k = get_u32(&v).ok_or_else(|| invarg("\"hmac\" value is invalid\n", &v))?;
                     hmac = (k != 0).then_some(k);
                 }
@@ -293,10 +283,7 @@ fn parse_seg6local(args: &mut Args) -> Result<Seg6LocalEncap> {
             }
             "endpoint" => {
                 args.advance();
-                if seen.contains(&"endpoint") {
-                    return Err(ParseError::duparg2("endpoint", args.peek().unwrap_or("")));
-                }
-                seen.push("endpoint");
+                dup("endpoint", args.peek().unwrap_or(""))?;
                 e.bpf = Some(parse_bpf_prog(args)?);
             }
             _ => break,

@@ -8,7 +8,9 @@
 use crate::ast::*;
 use crate::error::ParseError;
 use crate::inet::{get_addr, parse_mac};
-use crate::words::{Args, Result, get_u16, invarg, matches, parse_c_unsigned};
+use crate::words::{
+    Args, Result, get_u16, invarg, is_show, matches, modify_verb, parse_c_unsigned,
+};
 
 const USAGE: &str = "Usage: bridge fdb { add | append | del | replace } ADDR dev DEV [ self ] [ router ] [ local | permanent | static | dynamic ] [ dst IPADDR ] [ port PORT ] [ vni VNI ]\n       bridge fdb [ show [ dev DEV ] [ state STATE ] ]";
 
@@ -18,21 +20,12 @@ pub fn parse_fdb(args: &mut Args, opts: &Options) -> Result<FdbCmd> {
         return Ok(FdbCmd::Show(FdbFilter::default()));
     };
     let v = verb.as_str();
-    let modify = |verb: Verb, args: &mut Args| -> Result<FdbCmd> {
+    if let Some(verb) = modify_verb(v, &[Verb::Add, Verb::Append, Verb::Replace, Verb::Del]) {
         Ok(FdbCmd::Modify {
             verb,
             spec: parse_spec(args, opts)?,
         })
-    };
-    if matches(v, "add") {
-        modify(Verb::Add, args)
-    } else if matches(v, "append") {
-        modify(Verb::Append, args)
-    } else if matches(v, "replace") {
-        modify(Verb::Replace, args)
-    } else if matches(v, "delete") {
-        modify(Verb::Del, args)
-    } else if matches(v, "show") || matches(v, "lst") || matches(v, "list") {
+    } else if is_show(v) {
         Ok(FdbCmd::Show(parse_filter(args)?))
     } else if matches(v, "help") {
         Err(ParseError::new(USAGE))
@@ -93,7 +86,7 @@ fn parse_spec(args: &mut Args, opts: &Options) -> Result<FdbSpec> {
             .with_hint("drop `master` (bridge fdb add MAC dev vx0 dst ADDR)"));
         } else if matches(k, "router") {
             router = true;
-        } else if let Some(s) = (k != "to").then(|| state_a2n(k)).flatten() {
+        } else if let Some(s) = state_a2n(k) {
             state = Some(s);
         } else if [
             "vlan",

@@ -160,8 +160,13 @@ pub fn parse_words(words: Vec<String>) -> Result<Request> {
             );
         }
     };
+    finish(&args, opts, cmd)
+}
+
+/// The request, once the object parser is done: it consumes its whole line,
+/// so anything left is junk.
+fn finish(args: &Args, opts: Options, cmd: Command) -> Result<Request> {
     if let Some(w) = args.peek() {
-        // Every object parser consumes its whole line; anything left is junk.
         return Err(ParseError::new(format!(
             "unexpected \"{w}\" at the end of the command"
         )));
@@ -195,12 +200,7 @@ fn parse_bridge(mut args: Args) -> Result<Request> {
         }
     }
     let cmd = Command::Fdb(crate::fdb::parse_fdb(&mut args, &opts)?);
-    if let Some(w) = args.peek() {
-        return Err(ParseError::new(format!(
-            "unexpected \"{w}\" at the end of the command"
-        )));
-    }
-    Ok(Request { opts, cmd })
+    finish(&args, opts, cmd)
 }
 
 /// Parse one line. Blank lines and `#` comments give `Ok(None)`.

@@ -2,11 +2,15 @@
 //! parsers iplink_vrf.c, iplink_vxlan.c, link_xfrm.c) plus lwt's `port` and
 //! `tap` kinds.
 
+use std::net::IpAddr;
+
 use crate::ast::*;
 use crate::error::ParseError;
 use crate::inet::{Parsed, get_addr_1, parse_mac};
 use crate::names::{dsfield_a2n, table_a2n};
-use crate::words::{Args, Result, get_s32, get_u16, get_u32, invarg, matches};
+use crate::words::{
+    Args, Result, get_s32, get_u16, get_u32, invarg, is_show, matches, valid_ifname,
+};
 
 const KINDS_HINT: &str = "link kinds lwt supports: port, tap, dummy, vrf, vxlan, xfrm";
 
@@ -35,7 +39,7 @@ pub fn parse_link(args: &mut Args, _opts: &Options) -> Result<LinkCmd> {
     } else if matches(v, "delete") {
         let spec = parse_link_spec(args, false)?;
         Ok(LinkCmd::Del { name: spec.name })
-    } else if matches(v, "show") || matches(v, "lst") || matches(v, "list") {
+    } else if is_show(v) {
         Ok(LinkCmd::Show(parse_link_filter(args)?))
     } else if matches(v, "help") {
         Err(ParseError::new(
@@ -47,10 +51,6 @@ pub fn parse_link(args: &mut Args, _opts: &Options) -> Result<LinkCmd> {
                 .with_hint("link commands: add, set, del, show"),
         )
     }
-}
-
-fn valid_ifname(s: &str) -> bool {
-    !s.is_empty() && s.len() < 16 && !s.contains('/') && !s.chars().any(|c| c.is_whitespace())
 }
 
 fn unsupported(kw: &str) -> ParseError {
@@ -299,32 +299,9 @@ fn parse_vxlan(args: &mut Args) -> Result<VxlanSpec> {
                         invarg("invalid id", &v).with_hint("a VNI is 0..16777215")
                     })?);
             }
-            "group" => {
-                let v = args.value()?;
-                let a = get_addr_1(&v, Family::Any);
-                match a {
-                    Some(Parsed::Addr(a)) if is_multicast(&a) => s.group = Some(a),
-                    _ => return Err(invarg("invalid group address", &v)),
-                }
-            }
-            "remote" => {
-                let v = args.value()?;
-                match get_addr_1(&v, Family::Any) {
-                    Some(Parsed::Addr(a)) if !is_multicast(&a) && !a.is_unspecified() => {
-                        s.remote = Some(a)
-                    }
-                    _ => return Err(invarg("invalid remote address", &v)),
-                }
-            }
-            "local" => {
-                let v = args.value()?;
-                match get_addr_1(&v, Family::Any) {
-                    Some(Parsed::Addr(a)) if !is_multicast(&a) && !a.is_unspecified() => {
-                        s.local = Some(a)
-                    }
-                    _ => return Err(invarg("invalid local address", &v)),
-                }
-            }
+            "group" => s.group = Some(vxlan_addr(&args.value()?, "group", IpAddr::is_multicast)?),
+            "remote" => s.remote = Some(vxlan_addr(&args.value()?, "remote", is_unicast)?),
+            "local" => s.local = Some(vxlan_addr(&args.value()?, "local", is_unicast)?),
             "dev" => s.dev = Some(args.value()?),
             "ttl" | "hoplimit" => {
                 let v = args.value()?;
@@ -388,8 +365,17 @@ fn parse_vxlan(args: &mut Args) -> Result<VxlanSpec> {
     Ok(s)
 }
 
-fn is_multicast(a: &std::net::IpAddr) -> bool {
-    a.is_multicast()
+/// An address argument of `type vxlan` that `ok` accepts, else iproute2's
+/// `invalid WHAT address`.
+fn vxlan_addr(v: &str, what: &str, ok: impl Fn(&IpAddr) -> bool) -> Result<IpAddr> {
+    match get_addr_1(v, Family::Any) {
+        Some(Parsed::Addr(a)) if ok(&a) => Ok(a),
+        _ => Err(invarg(&format!("invalid {what} address"), v)),
+    }
+}
+
+fn is_unicast(a: &IpAddr) -> bool {
+    !a.is_multicast() && !a.is_unspecified()
 }
 
 /// `xfrm_parse_opt` (link_xfrm.c).

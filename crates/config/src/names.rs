@@ -2,8 +2,24 @@
 //! /etc/iproute2 files define them (tables, protocols, scopes, dsfield,
 //! route types). lwt has no /etc files: the built-in defaults are the names.
 
+use std::fmt::Display;
+
 use crate::ast::RouteType;
-use crate::words::{get_u32, parse_c_unsigned};
+use crate::words::{get_u8, get_u32, parse_c_unsigned};
+
+/// The id `name` stands for in a `(id, name)` table.
+fn id_of<T: Copy>(table: &[(T, &str)], name: &str) -> Option<T> {
+    table.iter().find(|(_, n)| *n == name).map(|(id, _)| *id)
+}
+
+/// The name of `id` in a `(id, name)` table, else the number itself.
+fn name_of<T: Copy + PartialEq + Display>(table: &[(T, &str)], id: T) -> String {
+    table
+        .iter()
+        .find(|(v, _)| *v == id)
+        .map(|(_, n)| n.to_string())
+        .unwrap_or_else(|| id.to_string())
+}
 
 const TABLES: [(u32, &str); 4] = [
     (0, "unspec"),
@@ -14,20 +30,12 @@ const TABLES: [(u32, &str); 4] = [
 
 /// `rtnl_rttable_a2n`: a table name or a number (base 0).
 pub fn table_a2n(s: &str) -> Option<u32> {
-    TABLES
-        .iter()
-        .find(|(_, n)| *n == s)
-        .map(|(v, _)| *v)
-        .or_else(|| get_u32(s))
+    id_of(&TABLES, s).or_else(|| get_u32(s))
 }
 
 /// `rtnl_rttable_n2a`.
 pub fn table_n2a(id: u32) -> String {
-    TABLES
-        .iter()
-        .find(|(v, _)| *v == id)
-        .map(|(_, n)| n.to_string())
-        .unwrap_or_else(|| id.to_string())
+    name_of(&TABLES, id)
 }
 
 /// Protocol names (rtnl_rtprot_tab + etc/iproute2/rt_protos).
@@ -59,20 +67,12 @@ const PROTOS: [(u8, &str); 23] = [
 
 /// `rtnl_rtprot_a2n`.
 pub fn proto_a2n(s: &str) -> Option<u8> {
-    PROTOS
-        .iter()
-        .find(|(_, n)| *n == s)
-        .map(|(v, _)| *v)
-        .or_else(|| parse_c_unsigned(s, 0).and_then(|v| u8::try_from(v).ok()))
+    id_of(&PROTOS, s).or_else(|| get_u8(s))
 }
 
 /// `rtnl_rtprot_n2a`.
 pub fn proto_n2a(id: u8) -> String {
-    PROTOS
-        .iter()
-        .find(|(v, _)| *v == id)
-        .map(|(_, n)| n.to_string())
-        .unwrap_or_else(|| id.to_string())
+    name_of(&PROTOS, id)
 }
 
 const SCOPES: [(u8, &str); 5] = [
@@ -85,20 +85,12 @@ const SCOPES: [(u8, &str); 5] = [
 
 /// `rtnl_rtscope_a2n`.
 pub fn scope_a2n(s: &str) -> Option<u8> {
-    SCOPES
-        .iter()
-        .find(|(_, n)| *n == s)
-        .map(|(v, _)| *v)
-        .or_else(|| parse_c_unsigned(s, 0).and_then(|v| u8::try_from(v).ok()))
+    id_of(&SCOPES, s).or_else(|| get_u8(s))
 }
 
 /// `rtnl_rtscope_n2a`.
 pub fn scope_n2a(id: u8) -> String {
-    SCOPES
-        .iter()
-        .find(|(v, _)| *v == id)
-        .map(|(_, n)| n.to_string())
-        .unwrap_or_else(|| id.to_string())
+    name_of(&SCOPES, id)
 }
 
 /// `rtnl_dsfield_a2n`: a hex number (base 16, as iproute2) or a DSCP name.
@@ -126,11 +118,7 @@ pub fn dsfield_a2n(s: &str) -> Option<u8> {
         (0x90, "AF42"),
         (0x98, "AF43"),
     ];
-    NAMES
-        .iter()
-        .find(|(_, n)| *n == s)
-        .map(|(v, _)| *v)
-        .or_else(|| parse_c_unsigned(s, 16).and_then(|v| u8::try_from(v).ok()))
+    id_of(&NAMES, s).or_else(|| parse_c_unsigned(s, 16).and_then(|v| u8::try_from(v).ok()))
 }
 
 /// `rtnl_dsfield_n2a` for the default table: hex `0x%02x`.
@@ -201,11 +189,7 @@ pub fn ipproto_a2n(s: &str) -> Option<u8> {
         (47, "gre"),
         (58, "ipv6-icmp"),
     ];
-    NAMES
-        .iter()
-        .find(|(_, n)| *n == s)
-        .map(|(v, _)| *v)
-        .or_else(|| parse_c_unsigned(s, 0).and_then(|v| u8::try_from(v).ok()))
+    id_of(&NAMES, s).or_else(|| get_u8(s))
 }
 
 #[cfg(test)]

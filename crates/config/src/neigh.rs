@@ -4,7 +4,7 @@
 use crate::ast::*;
 use crate::error::ParseError;
 use crate::inet::{get_addr, get_prefix, parse_mac};
-use crate::words::{Args, Result, invarg, matches, parse_c_unsigned};
+use crate::words::{Args, Result, invarg, is_show, matches, modify_verb, parse_c_unsigned};
 
 /// `do_ipneigh`: add, change/chg, replace, delete, get, show/lst/list, flush.
 pub fn parse_neigh(args: &mut Args, opts: &Options) -> Result<NeighCmd> {
@@ -15,24 +15,15 @@ pub fn parse_neigh(args: &mut Args, opts: &Options) -> Result<NeighCmd> {
         }));
     };
     let v = verb.as_str();
-    let modify = |verb: Verb, args: &mut Args| -> Result<NeighCmd> {
+    if let Some(verb) = modify_verb(v, &[Verb::Add, Verb::Change, Verb::Replace, Verb::Del]) {
         Ok(NeighCmd::Modify {
             verb,
-            spec: parse_neigh_spec(args, opts, verb)?,
+            spec: parse_neigh_spec(args, opts)?,
         })
-    };
-    if matches(v, "add") {
-        modify(Verb::Add, args)
-    } else if matches(v, "change") || v == "chg" {
-        modify(Verb::Change, args)
-    } else if matches(v, "replace") {
-        modify(Verb::Replace, args)
-    } else if matches(v, "delete") {
-        modify(Verb::Del, args)
     } else if matches(v, "get") {
         Err(ParseError::new("\"ip neigh get\" is not supported by lwt")
             .with_hint("use `neigh show to ADDR dev NAME`"))
-    } else if matches(v, "show") || matches(v, "lst") || matches(v, "list") {
+    } else if is_show(v) {
         Ok(NeighCmd::Show(parse_neigh_filter(args, opts)?))
     } else if matches(v, "flush") {
         if args.is_empty() {
@@ -90,7 +81,7 @@ pub fn nud_state_a2n(s: &str) -> Option<NudState> {
 }
 
 /// `ipneigh_modify`.
-fn parse_neigh_spec(args: &mut Args, opts: &Options, verb: Verb) -> Result<NeighSpec> {
+fn parse_neigh_spec(args: &mut Args, opts: &Options) -> Result<NeighSpec> {
     let mut addr = None;
     let mut lladdr = None;
     let mut dev = None;
@@ -157,7 +148,6 @@ fn parse_neigh_spec(args: &mut Args, opts: &Options, verb: Verb) -> Result<Neigh
                 .with_hint("add `dev NAME`"),
         );
     }
-    let _ = verb;
     Ok(NeighSpec {
         addr,
         lladdr,
@@ -196,12 +186,8 @@ fn parse_neigh_filter(args: &mut Args, opts: &Options) -> Result<NeighFilter> {
                 if w == "to" {
                     v = args.value()?;
                 }
-                let p = get_prefix(&v, opts.family)?;
-                f.to = Some(p.resolve(if p.family() == Family::Any {
-                    Family::V4
-                } else {
-                    p.family()
-                }));
+                // A family-less `default` is IPv4.
+                f.to = Some(get_prefix(&v, opts.family)?.resolve(Family::V4));
             }
         }
         args.advance();

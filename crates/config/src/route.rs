@@ -8,7 +8,7 @@ use crate::encap::parse_encap;
 use crate::error::ParseError;
 use crate::inet::{PrefixArg, get_addr, get_prefix, is_unsupported_family_word, read_family};
 use crate::names::{RtnType, dsfield_a2n, proto_a2n, rtntype_a2n, scope_a2n, table_a2n};
-use crate::words::{Args, Result, get_u8, get_u32, invarg, matches};
+use crate::words::{Args, Result, get_u8, get_u32, invarg, is_show, matches, modify_verb};
 
 const ROUTE_USAGE: &str = "ip route { add | del | change | append | replace | prepend } [ TYPE ] PREFIX \
 [ table ID | vrf NAME ] [ proto P ] [ scope S ] [ metric N ] [ encap TYPE ... ] [ via ADDR ] [ dev NAME ] \
@@ -23,27 +23,21 @@ pub fn parse_route(args: &mut Args, opts: &Options) -> Result<RouteCmd> {
         }));
     };
     let v = verb.as_str();
-    let modify = |verb: Verb, args: &mut Args| -> Result<RouteCmd> {
+    let verbs = [
+        Verb::Add,
+        Verb::Change,
+        Verb::Replace,
+        Verb::Prepend,
+        Verb::Append,
+        Verb::Test,
+        Verb::Del,
+    ];
+    if let Some(verb) = modify_verb(v, &verbs) {
         Ok(RouteCmd::Modify {
             verb,
-            spec: parse_route_spec(args, opts, verb)?,
+            spec: parse_route_spec(args, opts)?,
         })
-    };
-    if matches(v, "add") {
-        modify(Verb::Add, args)
-    } else if matches(v, "change") || v == "chg" {
-        modify(Verb::Change, args)
-    } else if matches(v, "replace") {
-        modify(Verb::Replace, args)
-    } else if matches(v, "prepend") {
-        modify(Verb::Prepend, args)
-    } else if matches(v, "append") {
-        modify(Verb::Append, args)
-    } else if matches(v, "test") {
-        modify(Verb::Test, args)
-    } else if matches(v, "delete") {
-        modify(Verb::Del, args)
-    } else if matches(v, "list") || matches(v, "show") || matches(v, "lst") {
+    } else if is_show(v) {
         Ok(RouteCmd::Show(parse_route_filter(args, opts, false)?))
     } else if matches(v, "get") {
         Ok(RouteCmd::Get(parse_route_get(args, opts)?))
@@ -67,14 +61,6 @@ pub fn parse_route(args: &mut Args, opts: &Options) -> Result<RouteCmd> {
     }
 }
 
-/// Family bookkeeping as iproute2 does with `req.r.rtm_family`: the first
-/// address that has a family fixes it.
-fn learn(family: &mut Family, addr: &IpAddr) {
-    if *family == Family::Any {
-        *family = Family::of(addr);
-    }
-}
-
 fn unsupported(kw: &str) -> ParseError {
     ParseError::new(format!("\"{kw}\" is not supported by lwt"))
         .with_hint("lwt supports: table, vrf, proto, scope, metric, src, from, tos, mtu, advmss, hoplimit, pref, expires, via, dev, onlink, encap, nexthop")
@@ -87,8 +73,19 @@ fn not_in_multipath() -> ParseError {
     .with_hint("put via/dev/encap inside each `nexthop`, or use a single path without `nexthop`")
 }
 
-/// `iproute_modify`: the NODE_SPEC / INFO_SPEC loop.
-pub fn parse_route_spec(args: &mut Args, opts: &Options, verb: Verb) -> Result<RouteSpec> {
+/// A metric value with iproute2's optional `lock` before it: (locked, value).
+fn metric_value(args: &mut Args) -> Result<(bool, String)> {
+    let v = args.value()?;
+    if v == "lock" {
+        Ok((true, args.value()?))
+    } else {
+        Ok((false, v))
+    }
+}
+
+/// `iproute_modify`: the NODE_SPEC / INFO_SPEC loop. The family is learnt as
+/// iproute2 does with `req.r.rtm_family`: the first address that has one fixes it.
+pub fn parse_route_spec(args: &mut Args, opts: &Options) -> Result<RouteSpec> {
     let mut family = opts.family;
     let mut spec = RouteSpec::default();
     let mut nh = NextHop::default();
@@ -103,7 +100,7 @@ pub fn parse_route_spec(args: &mut Args, opts: &Options, verb: Verb) -> Result<R
         if k == "src" {
             let v = args.value()?;
             let a = get_addr(&v, family)?;
-            learn(&mut family, &a);
+            family = family.or(Family::of(&a));
             spec.src = Some(a);
         } else if k == "as" {
             return Err(unsupported("as"));
@@ -124,14 +121,12 @@ pub fn parse_route_spec(args: &mut Args, opts: &Options, verb: Verb) -> Result<R
                 )));
             }
             let a = get_addr(&v, fam)?;
-            learn(&mut family, &a);
+            family = family.or(Family::of(&a));
             nh.via = Some(a);
         } else if k == "from" {
             let v = args.value()?;
             let p = get_prefix(&v, family)?;
-            if let Some(a) = p.addr {
-                learn(&mut family, &a);
-            }
+            family = family.or(p.family());
             from = Some(p);
         } else if k == "tos" || matches(k, "dsfield") {
             let v = args.value()?;
@@ -153,24 +148,16 @@ pub fn parse_route_spec(args: &mut Args, opts: &Options, verb: Verb) -> Result<R
                     .with_hint("scopes: global, site, link, host, nowhere or a number")
             })?);
         } else if k == "mtu" {
-            let mut v = args.value()?;
-            if v == "lock" {
-                spec.mtu_lock = true;
-                v = args.value()?;
-            }
+            let (lock, v) = metric_value(args)?;
+            spec.mtu_lock |= lock;
             spec.mtu = Some(get_u32(&v).ok_or_else(|| invarg("\"mtu\" value is invalid\n", &v))?);
         } else if k == "hoplimit" {
-            let mut v = args.value()?;
-            if v == "lock" {
-                v = args.value()?;
-            }
+            // `lock` is accepted and ignored for hoplimit and advmss.
+            let (_, v) = metric_value(args)?;
             spec.hoplimit =
                 Some(get_u8(&v).ok_or_else(|| invarg("\"hoplimit\" value is invalid\n", &v))?);
         } else if k == "advmss" {
-            let mut v = args.value()?;
-            if v == "lock" {
-                v = args.value()?;
-            }
+            let (_, v) = metric_value(args)?;
             spec.advmss =
                 Some(get_u32(&v).ok_or_else(|| invarg("\"mss\" value is invalid\n", &v))?);
         } else if matches(k, "reordering")
@@ -264,9 +251,7 @@ pub fn parse_route_spec(args: &mut Args, opts: &Options, verb: Verb) -> Result<R
                 )));
             }
             let p = get_prefix(&v, family)?;
-            if let Some(a) = p.addr {
-                learn(&mut family, &a);
-            }
+            family = family.or(p.family());
             dst = Some(p);
         }
         args.advance();
@@ -286,13 +271,10 @@ pub fn parse_route_spec(args: &mut Args, opts: &Options, verb: Verb) -> Result<R
     } else if nh != NextHop::default() {
         spec.nexthops.push(nh);
     }
-    if family == Family::Any {
-        family = Family::V4;
-    }
+    let family = family.or(Family::V4);
     spec.family = family;
     spec.dst = dst.resolve(family);
     spec.from = from.map(|p| p.resolve(family));
-    let _ = verb;
     Ok(spec)
 }
 
@@ -339,7 +321,7 @@ fn parse_nexthops(args: &mut Args, family: &mut Family) -> Result<Vec<NextHop>> 
                         v = args.value()?;
                     }
                     let a = get_addr(&v, fam)?;
-                    learn(family, &a);
+                    *family = family.or(Family::of(&a));
                     nh.via = Some(a);
                 }
                 "dev" => nh.dev = Some(args.value()?),
@@ -436,12 +418,10 @@ pub fn parse_route_filter(args: &mut Args, opts: &Options, flush: bool) -> Resul
                 family = ff;
                 v = args.value()?;
             }
-            let p = get_prefix(&v, family)?;
-            f.via = Some(p.resolve(p.family()));
+            f.via = Some(get_prefix(&v, family)?.resolve(Family::V4));
         } else if k == "src" {
             let v = args.value()?;
-            let p = get_prefix(&v, fam)?;
-            f.src = Some(p.resolve(p.family()));
+            f.src = Some(get_prefix(&v, fam)?.resolve(Family::V4));
         } else if matches(k, "from") {
             return Err(
                 unsupported("from").with_hint("source-prefix selectors are not supported in show")
@@ -463,13 +443,7 @@ pub fn parse_route_filter(args: &mut Args, opts: &Options, flush: bool) -> Resul
             if which != 0 {
                 v = args.value()?;
             }
-            let p = get_prefix(&v, fam)?;
-            let fam_p = if p.family() == Family::Any {
-                if fam == Family::Any { Family::V4 } else { fam }
-            } else {
-                p.family()
-            };
-            let p = p.resolve(fam_p);
+            let p = get_prefix(&v, fam)?.resolve(fam.or(Family::V4));
             match which {
                 1 => f.root = Some(p),
                 2 => f.matching = Some(p),
@@ -505,15 +479,8 @@ pub fn parse_route_get(args: &mut Args, opts: &Options) -> Result<RouteGet> {
             dsfield_a2n(&v).ok_or_else(|| invarg("TOS value is invalid\n", &v))?;
         } else if matches(k, "from") {
             let v = args.value()?;
-            let p = get_prefix(&v, family)?;
-            let a = p
-                .resolve(if p.family() == Family::Any {
-                    Family::V4
-                } else {
-                    p.family()
-                })
-                .addr;
-            learn(&mut family, &a);
+            let a = get_prefix(&v, family)?.resolve(Family::V4).addr;
+            family = family.or(Family::of(&a));
             g.from = Some(a);
         } else if matches(k, "iif") {
             g.iif = Some(args.value()?);
@@ -545,18 +512,8 @@ pub fn parse_route_get(args: &mut Args, opts: &Options) -> Result<RouteGet> {
                     "Usage: ip route get ADDRESS [ from ADDRESS iif STRING ] [ oif STRING ] [ mark NUMBER ] [ vrf NAME ] [ fibmatch ]",
                 ));
             }
-            let p = get_prefix(&v, family)?;
-            let fam = if p.family() == Family::Any {
-                if family == Family::Any {
-                    Family::V4
-                } else {
-                    family
-                }
-            } else {
-                p.family()
-            };
-            let a = p.resolve(fam).addr;
-            learn(&mut family, &a);
+            let a = get_prefix(&v, family)?.resolve(family.or(Family::V4)).addr;
+            family = family.or(Family::of(&a));
             g.dst = a;
             found = true;
         }

@@ -4,7 +4,10 @@ use crate::ast::*;
 use crate::error::ParseError;
 use crate::inet::{PrefixArg, get_prefix};
 use crate::names::{RtnType, dsfield_a2n, ipproto_a2n, proto_a2n, rtntype_a2n, table_a2n};
-use crate::words::{Args, Result, get_s32, get_u16, get_u32, get_u64, invarg, matches};
+use crate::words::{
+    Args, Result, get_s32, get_u16, get_u32, get_u64, invarg, is_show, matches, modify_verb,
+    valid_ifname,
+};
 
 const RULE_USAGE: &str = "ip rule { add | del } [ not ] [ from PREFIX ] [ to PREFIX ] [ iif DEV ] [ oif DEV ] \
 [ fwmark MARK[/MASK] ] [ tun_id ID ] [ pref N ] [ l3mdev ] [ lookup TABLE | goto N | blackhole | unreachable | prohibit ]";
@@ -15,7 +18,7 @@ pub fn parse_rule(args: &mut Args, opts: &Options) -> Result<RuleCmd> {
         return Ok(RuleCmd::Show(opts.family));
     };
     let v = verb.as_str();
-    if matches(v, "list") || matches(v, "lst") || matches(v, "show") {
+    if is_show(v) {
         if let Some(w) = args.peek() {
             return Err(ParseError::new(format!(
                 "rule selectors (\"{w}\") are not supported by lwt"
@@ -27,25 +30,17 @@ pub fn parse_rule(args: &mut Args, opts: &Options) -> Result<RuleCmd> {
         Err(ParseError::new(format!(
             "\"ip rule {v}\" is not supported by lwt"
         )))
-    } else if matches(v, "add") {
+    } else if let Some(verb) = modify_verb(v, &[Verb::Add, Verb::Del]) {
         if args.is_empty() {
+            let name = if verb == Verb::Add { "add" } else { "del" };
             return Err(
-                ParseError::new("\"ip rule add\" requires arguments.").with_hint(RULE_USAGE)
+                ParseError::new(format!("\"ip rule {name}\" requires arguments."))
+                    .with_hint(RULE_USAGE),
             );
         }
         Ok(RuleCmd::Modify {
-            verb: Verb::Add,
-            spec: parse_rule_spec(args, opts, Verb::Add)?,
-        })
-    } else if matches(v, "delete") {
-        if args.is_empty() {
-            return Err(
-                ParseError::new("\"ip rule del\" requires arguments.").with_hint(RULE_USAGE)
-            );
-        }
-        Ok(RuleCmd::Modify {
-            verb: Verb::Del,
-            spec: parse_rule_spec(args, opts, Verb::Del)?,
+            verb,
+            spec: parse_rule_spec(args, opts, verb)?,
         })
     } else if matches(v, "flush") {
         if args.peek().is_some() {
@@ -62,10 +57,6 @@ pub fn parse_rule(args: &mut Args, opts: &Options) -> Result<RuleCmd> {
                 .with_hint("rule commands: add, del, show, flush"),
         )
     }
-}
-
-fn ifname_ok(s: &str) -> bool {
-    !s.is_empty() && s.len() < 16 && !s.contains('/') && !s.chars().any(char::is_whitespace)
 }
 
 fn port_range(s: &str) -> Option<(u16, u16)> {
@@ -87,11 +78,6 @@ fn parse_rule_spec(args: &mut Args, opts: &Options, verb: Verb) -> Result<RuleSp
     let mut action_given = false;
     // lwt learns the family from the first address (iproute2 keeps AF_INET
     // unless -6 is given, which silently truncates an IPv6 selector).
-    let learn = |family: &mut Family, p: &PrefixArg| {
-        if *family == Family::Any {
-            *family = p.family();
-        }
-    };
     while let Some(w) = args.peek() {
         let w = w.to_string();
         let k = w.as_str();
@@ -100,12 +86,12 @@ fn parse_rule_spec(args: &mut Args, opts: &Options, verb: Verb) -> Result<RuleSp
         } else if k == "from" {
             let v = args.value()?;
             let p = get_prefix(&v, family)?;
-            learn(&mut family, &p);
+            family = family.or(p.family());
             from = Some(p);
         } else if k == "to" {
             let v = args.value()?;
             let p = get_prefix(&v, family)?;
-            learn(&mut family, &p);
+            family = family.or(p.family());
             to = Some(p);
         } else if matches(k, "preference") || matches(k, "order") || matches(k, "priority") {
             let v = args.value()?;
@@ -156,13 +142,13 @@ fn parse_rule_spec(args: &mut Args, opts: &Options, verb: Verb) -> Result<RuleSp
             ));
         } else if k == "dev" || k == "iif" {
             let v = args.value()?;
-            if !ifname_ok(&v) {
+            if !valid_ifname(&v) {
                 return Err(invarg("\"iif\"/\"dev\" not a valid ifname", &v));
             }
             s.iif = Some(v);
         } else if k == "oif" {
             let v = args.value()?;
-            if !ifname_ok(&v) {
+            if !valid_ifname(&v) {
                 return Err(invarg("\"oif\" not a valid ifname", &v));
             }
             s.oif = Some(v);
@@ -218,9 +204,7 @@ fn parse_rule_spec(args: &mut Args, opts: &Options, verb: Verb) -> Result<RuleSp
                 .with_hint("`rule add l3mdev pref 1000` looks up the table of the ingress VRF"),
         );
     }
-    if family == Family::Any {
-        family = Family::V4;
-    }
+    let family = family.or(Family::V4);
     s.family = family;
     s.from = from.map(|p| p.resolve(family));
     s.to = to.map(|p| p.resolve(family));

@@ -2,6 +2,7 @@
 //! (iproute2's `argc/argv` with NEXT_ARG), the keyword abbreviation rule
 //! (`matches`), and C-compatible number parsing (`get_u8`, `get_u32`, ...).
 
+use crate::ast::Verb;
 use crate::error::ParseError;
 
 pub type Result<T> = std::result::Result<T, ParseError>;
@@ -16,6 +17,34 @@ pub fn matches(prefix: &str, word: &str) -> bool {
 /// First entry of `list` (in order) that `prefix` abbreviates.
 pub fn first_match<'a>(prefix: &str, list: &[&'a str]) -> Option<&'a str> {
     list.iter().copied().find(|w| matches(prefix, w))
+}
+
+/// The modification verb `word` selects among `verbs`, which are tried in the
+/// object's own order (so `a` is whichever of add/append comes first). The
+/// keywords are iproute2's: `delete` for Del, and `chg` also means change.
+pub fn modify_verb(word: &str, verbs: &[Verb]) -> Option<Verb> {
+    verbs.iter().copied().find(|&verb| {
+        let keyword = match verb {
+            Verb::Add => "add",
+            Verb::Del => "delete",
+            Verb::Replace => "replace",
+            Verb::Change => "change",
+            Verb::Append => "append",
+            Verb::Prepend => "prepend",
+            Verb::Test => "test",
+        };
+        matches(word, keyword) || (verb == Verb::Change && word == "chg")
+    })
+}
+
+/// `list` / `show` / `lst`, the listing verb every object accepts.
+pub fn is_show(word: &str) -> bool {
+    matches(word, "list") || matches(word, "show") || matches(word, "lst")
+}
+
+/// iproute2's `check_ifname`: 1-15 characters, no '/' or whitespace.
+pub fn valid_ifname(s: &str) -> bool {
+    !s.is_empty() && s.len() < 16 && !s.contains('/') && !s.chars().any(char::is_whitespace)
 }
 
 /// The argument cursor. `peek` is iproute2's `*argv`, `next_arg` its

@@ -3,6 +3,7 @@
 //! followed by a space; JSON: an "encap" object with "encap_type" first).
 
 use std::fmt::Write;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::json::Json;
 use crate::ast::*;
@@ -10,12 +11,7 @@ use crate::names::table_n2a;
 
 /// `print_srh`: `segs N [ S1 ... Sn ] ` (plus the `::` slot that iproute2
 /// reserves for the original DA when `reserve_da_slot`), then `hmac KEYID `.
-fn srh_text(
-    out: &mut String,
-    segs: &[std::net::Ipv6Addr],
-    reserve_da_slot: bool,
-    hmac: Option<u32>,
-) {
+fn srh_text(out: &mut String, segs: &[Ipv6Addr], reserve_da_slot: bool, hmac: Option<u32>) {
     let n = segs.len() + usize::from(reserve_da_slot);
     let _ = write!(out, "segs {n} [ ");
     for s in segs {
@@ -31,7 +27,7 @@ fn srh_text(
     }
 }
 
-fn srh_json(o: &mut Json, segs: &[std::net::Ipv6Addr], reserve_da_slot: bool, hmac: Option<u32>) {
+fn srh_json(o: &mut Json, segs: &[Ipv6Addr], reserve_da_slot: bool, hmac: Option<u32>) {
     let mut list: Vec<Json> = segs.iter().map(|s| Json::from(s.to_string())).collect();
     if reserve_da_slot {
         list.push(Json::from("::"));
@@ -50,28 +46,120 @@ fn flavor_names(ops: u32) -> Vec<&'static str> {
         .collect()
 }
 
-fn ip_flags_text(out: &mut String, f: &TunFlags) {
-    if f.key {
-        out.push_str("key ");
+/// The `key` / `csum` / `seq` words that are set, in iproute2's order.
+fn flag_names(f: &TunFlags) -> impl Iterator<Item = &'static str> {
+    [(f.key, "key"), (f.csum, "csum"), (f.seq, "seq")]
+        .into_iter()
+        .filter_map(|(on, name)| on.then_some(name))
+}
+
+/// What `encap ip` and `encap ip6` share, so that each renderer handles both
+/// at once; ip6 calls tos and ttl `tc` and `hoplimit`.
+struct TunKey<'a> {
+    id: Option<u64>,
+    src: Option<IpAddr>,
+    dst: Option<IpAddr>,
+    /// The family's unspecified address, printed for a missing src/dst.
+    unspecified: IpAddr,
+    tos: (&'static str, Option<u8>),
+    ttl: (&'static str, Option<u8>),
+    flags: &'a TunFlags,
+    opts: Option<&'a TunOpts>,
+}
+
+impl<'a> TunKey<'a> {
+    fn v4(i: &'a IpTunEncap) -> Self {
+        TunKey {
+            id: i.id,
+            src: i.src.map(IpAddr::V4),
+            dst: i.dst.map(IpAddr::V4),
+            unspecified: Ipv4Addr::UNSPECIFIED.into(),
+            tos: ("tos", i.tos),
+            ttl: ("ttl", i.ttl),
+            flags: &i.flags,
+            opts: i.opts.as_ref(),
+        }
     }
-    if f.csum {
-        out.push_str("csum ");
+
+    fn v6(i: &'a Ip6TunEncap) -> Self {
+        TunKey {
+            id: i.id,
+            src: i.src.map(IpAddr::V6),
+            dst: i.dst.map(IpAddr::V6),
+            unspecified: Ipv6Addr::UNSPECIFIED.into(),
+            tos: ("tc", i.tc),
+            ttl: ("hoplimit", i.hoplimit),
+            flags: &i.flags,
+            opts: i.opts.as_ref(),
+        }
     }
-    if f.seq {
-        out.push_str("seq ");
+
+    /// Text form: the kernel always dumps id, src, dst, ttl and tos.
+    fn text(&self, out: &mut String) {
+        let ((tos_kw, tos), (ttl_kw, ttl)) = (self.tos, self.ttl);
+        let _ = write!(
+            out,
+            "id {} src {} dst {} {ttl_kw} {} {tos_kw} {} ",
+            self.id.unwrap_or(0),
+            self.src.unwrap_or(self.unspecified),
+            self.dst.unwrap_or(self.unspecified),
+            ttl.unwrap_or(0),
+            tos.unwrap_or(0)
+        );
+        for name in flag_names(self.flags) {
+            let _ = write!(out, "{name} ");
+        }
+        if let Some(o) = self.opts {
+            opts_text(out, o);
+        }
+    }
+
+    fn json(&self, o: &mut Json) {
+        let ((tos_kw, tos), (ttl_kw, ttl)) = (self.tos, self.ttl);
+        o.set("id", self.id.unwrap_or(0));
+        o.set("src", self.src.unwrap_or(self.unspecified).to_string());
+        o.set("dst", self.dst.unwrap_or(self.unspecified).to_string());
+        o.set(ttl_kw, ttl.unwrap_or(0));
+        o.set(tos_kw, tos.unwrap_or(0));
+        for name in flag_names(self.flags) {
+            o.set(name, true);
+        }
+        if let Some(x) = self.opts {
+            opts_json(o, x);
+        }
+    }
+
+    /// Command-line form: only what was given.
+    fn cmdline(&self, out: &mut String) {
+        let ((tos_kw, tos), (ttl_kw, ttl)) = (self.tos, self.ttl);
+        if let Some(v) = self.id {
+            let _ = write!(out, " id {v}");
+        }
+        if let Some(v) = self.dst {
+            let _ = write!(out, " dst {v}");
+        }
+        if let Some(v) = self.src {
+            let _ = write!(out, " src {v}");
+        }
+        if let Some(v) = tos {
+            let _ = write!(out, " {tos_kw} 0x{v:02x}");
+        }
+        if let Some(v) = ttl {
+            let _ = write!(out, " {ttl_kw} {v}");
+        }
+        for name in flag_names(self.flags) {
+            let _ = write!(out, " {name}");
+        }
+        if let Some(o) = self.opts {
+            opts_cmdline(out, o);
+        }
     }
 }
 
-fn ip_flags_json(o: &mut Json, f: &TunFlags) {
-    if f.key {
-        o.set("key", true);
-    }
-    if f.csum {
-        o.set("csum", true);
-    }
-    if f.seq {
-        o.set("seq", true);
-    }
+/// `LABEL/LABEL/...`
+fn mpls_labels(m: &MplsEncap) -> String {
+    let labels: Vec<String> = m.labels.iter().map(|l| l.to_string()).collect();
+    labels.join("/")
 }
 
 fn hex(data: &[u8]) -> String {
@@ -195,43 +283,13 @@ pub fn encap_text(e: &Encap, counters: Option<&Seg6LocalCounters>, opts: &Option
             }
         }
         Encap::Mpls(m) => {
-            let labels: Vec<String> = m.labels.iter().map(|l| l.to_string()).collect();
-            let _ = write!(out, " {} ", labels.join("/"));
+            let _ = write!(out, " {} ", mpls_labels(m));
             if let Some(t) = m.ttl {
                 let _ = write!(out, "ttl {t} ");
             }
         }
-        Encap::Ip(i) => {
-            // The kernel always dumps id, src, dst, ttl, tos.
-            let _ = write!(
-                out,
-                "id {} src {} dst {} ttl {} tos {} ",
-                i.id.unwrap_or(0),
-                i.src.unwrap_or(std::net::Ipv4Addr::UNSPECIFIED),
-                i.dst.unwrap_or(std::net::Ipv4Addr::UNSPECIFIED),
-                i.ttl.unwrap_or(0),
-                i.tos.unwrap_or(0)
-            );
-            ip_flags_text(&mut out, &i.flags);
-            if let Some(o) = &i.opts {
-                opts_text(&mut out, o);
-            }
-        }
-        Encap::Ip6(i) => {
-            let _ = write!(
-                out,
-                "id {} src {} dst {} hoplimit {} tc {} ",
-                i.id.unwrap_or(0),
-                i.src.unwrap_or(std::net::Ipv6Addr::UNSPECIFIED),
-                i.dst.unwrap_or(std::net::Ipv6Addr::UNSPECIFIED),
-                i.hoplimit.unwrap_or(0),
-                i.tc.unwrap_or(0)
-            );
-            ip_flags_text(&mut out, &i.flags);
-            if let Some(o) = &i.opts {
-                opts_text(&mut out, o);
-            }
-        }
+        Encap::Ip(i) => TunKey::v4(i).text(&mut out),
+        Encap::Ip6(i) => TunKey::v6(i).text(&mut out),
         Encap::Xfrm(x) => {
             let _ = write!(out, "if_id {} ", x.if_id);
             if let Some(d) = &x.link_dev {
@@ -307,46 +365,13 @@ pub fn encap_json(e: &Encap, counters: Option<&Seg6LocalCounters>, opts: &Option
             }
         }
         Encap::Mpls(m) => {
-            let labels: Vec<String> = m.labels.iter().map(|l| l.to_string()).collect();
-            o.set("dst", labels.join("/"));
+            o.set("dst", mpls_labels(m));
             if let Some(t) = m.ttl {
                 o.set("ttl", t);
             }
         }
-        Encap::Ip(i) => {
-            o.set("id", i.id.unwrap_or(0));
-            o.set(
-                "src",
-                i.src.unwrap_or(std::net::Ipv4Addr::UNSPECIFIED).to_string(),
-            );
-            o.set(
-                "dst",
-                i.dst.unwrap_or(std::net::Ipv4Addr::UNSPECIFIED).to_string(),
-            );
-            o.set("ttl", i.ttl.unwrap_or(0));
-            o.set("tos", i.tos.unwrap_or(0));
-            ip_flags_json(&mut o, &i.flags);
-            if let Some(x) = &i.opts {
-                opts_json(&mut o, x);
-            }
-        }
-        Encap::Ip6(i) => {
-            o.set("id", i.id.unwrap_or(0));
-            o.set(
-                "src",
-                i.src.unwrap_or(std::net::Ipv6Addr::UNSPECIFIED).to_string(),
-            );
-            o.set(
-                "dst",
-                i.dst.unwrap_or(std::net::Ipv6Addr::UNSPECIFIED).to_string(),
-            );
-            o.set("hoplimit", i.hoplimit.unwrap_or(0));
-            o.set("tc", i.tc.unwrap_or(0));
-            ip_flags_json(&mut o, &i.flags);
-            if let Some(x) = &i.opts {
-                opts_json(&mut o, x);
-            }
-        }
+        Encap::Ip(i) => TunKey::v4(i).json(&mut o),
+        Encap::Ip6(i) => TunKey::v6(i).json(&mut o),
         Encap::Xfrm(x) => {
             o.set("if_id", x.if_id);
             if let Some(d) = &x.link_dev {
@@ -360,7 +385,7 @@ pub fn encap_json(e: &Encap, counters: Option<&Seg6LocalCounters>, opts: &Option
 /// The encap as a command-line fragment (`encap seg6 mode encap segs A,B`),
 /// i.e. what would re-create it; used for round trips and `-batch` dumps.
 pub fn encap_cmdline(e: &Encap) -> String {
-    let segs = |s: &[std::net::Ipv6Addr]| {
+    let segs = |s: &[Ipv6Addr]| {
         s.iter()
             .map(|a| a.to_string())
             .collect::<Vec<_>>()
@@ -422,29 +447,13 @@ pub fn encap_cmdline(e: &Encap) -> String {
             }
         }
         Encap::Mpls(m) => {
-            let labels: Vec<String> = m.labels.iter().map(|l| l.to_string()).collect();
-            let _ = write!(out, " {}", labels.join("/"));
+            let _ = write!(out, " {}", mpls_labels(m));
             if let Some(t) = m.ttl {
                 let _ = write!(out, " ttl {t}");
             }
         }
-        Encap::Ip(i) => {
-            tun_key_cmdline(&mut out, i.id, i.dst, i.src, ("tos", i.tos), ("ttl", i.ttl));
-            flags_cmdline(&mut out, &i.flags);
-            opts_cmdline(&mut out, i.opts.as_ref());
-        }
-        Encap::Ip6(i) => {
-            tun_key_cmdline(
-                &mut out,
-                i.id,
-                i.dst,
-                i.src,
-                ("tc", i.tc),
-                ("hoplimit", i.hoplimit),
-            );
-            flags_cmdline(&mut out, &i.flags);
-            opts_cmdline(&mut out, i.opts.as_ref());
-        }
+        Encap::Ip(i) => TunKey::v4(i).cmdline(&mut out),
+        Encap::Ip6(i) => TunKey::v6(i).cmdline(&mut out),
         Encap::Xfrm(x) => {
             let _ = write!(out, " if_id {}", x.if_id);
             if let Some(d) = &x.link_dev {
@@ -455,60 +464,25 @@ pub fn encap_cmdline(e: &Encap) -> String {
     out
 }
 
-fn flags_cmdline(out: &mut String, f: &TunFlags) {
-    for (on, w) in [(f.key, " key"), (f.csum, " csum"), (f.seq, " seq")] {
-        if on {
-            out.push_str(w);
-        }
-    }
-}
-
-fn opts_cmdline(out: &mut String, o: Option<&TunOpts>) {
+fn opts_cmdline(out: &mut String, o: &TunOpts) {
     match o {
-        Some(TunOpts::Geneve(list)) => {
+        TunOpts::Geneve(list) => {
             let items: Vec<String> = list
                 .iter()
                 .map(|g| format!("{}:{}:{}", g.class, g.opt_type, hex(&g.data)))
                 .collect();
             let _ = write!(out, " geneve_opts {}", items.join(","));
         }
-        Some(TunOpts::Vxlan { gbp }) => {
+        TunOpts::Vxlan { gbp } => {
             let _ = write!(out, " vxlan_opts {gbp}");
         }
-        Some(TunOpts::Erspan {
+        TunOpts::Erspan {
             ver,
             index,
             dir,
             hwid,
-        }) => {
+        } => {
             let _ = write!(out, " erspan_opts {ver}:{index}:{dir}:{hwid}");
         }
-        None => {}
-    }
-}
-
-/// The key words shared by `encap ip` and `encap ip6` (which name tos/ttl differently).
-fn tun_key_cmdline<A: std::fmt::Display>(
-    out: &mut String,
-    id: Option<u64>,
-    dst: Option<A>,
-    src: Option<A>,
-    (tos_kw, tos): (&str, Option<u8>),
-    (ttl_kw, ttl): (&str, Option<u8>),
-) {
-    if let Some(v) = id {
-        let _ = write!(out, " id {v}");
-    }
-    if let Some(v) = dst {
-        let _ = write!(out, " dst {v}");
-    }
-    if let Some(v) = src {
-        let _ = write!(out, " src {v}");
-    }
-    if let Some(v) = tos {
-        let _ = write!(out, " {tos_kw} 0x{v:02x}");
-    }
-    if let Some(v) = ttl {
-        let _ = write!(out, " {ttl_kw} {v}");
     }
 }

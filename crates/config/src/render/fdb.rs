@@ -2,7 +2,8 @@
 
 use std::fmt::Write;
 
-use super::json::{Json, json_list};
+use super::json::Json;
+use super::render_list;
 use crate::ast::*;
 
 /// One entry, e.g. `02:00:00:00:00:09 dev vx0 dst 10.1.1.2 self permanent\n`. With a
@@ -64,12 +65,10 @@ pub fn render_fdbs(list: &[FdbEntry], opts: &Options, f: &FdbFilter) -> String {
         .filter(|e| f.state.is_none_or(|s| s == e.state))
         .collect();
     let filtered = f.dev.is_some();
-    if opts.json {
-        json_list(
-            sel.iter().map(|e| fdb_json(e, filtered)).collect(),
-            opts.pretty,
-        )
-    } else {
-        sel.iter().map(|e| render_fdb(e, filtered)).collect()
-    }
+    render_list(
+        &sel,
+        opts,
+        |e| render_fdb(e, filtered),
+        |e| fdb_json(e, filtered),
+    )
 }

@@ -4,7 +4,8 @@
 
 use std::fmt::Write;
 
-use super::json::{Json, json_list};
+use super::json::Json;
+use super::render_list;
 use crate::ast::*;
 use crate::names::scope_n2a;
 
@@ -352,18 +353,16 @@ pub fn link_json(l: &LinkEntry, opts: &Options) -> Json {
 }
 
 pub fn render_links(links: &[LinkEntry], opts: &Options) -> String {
-    if opts.json {
-        json_list(
-            links.iter().map(|l| link_json(l, opts)).collect(),
-            opts.pretty,
-        )
-    } else {
-        links.iter().map(|l| render_link(l, opts)).collect()
-    }
+    render_list(
+        links,
+        opts,
+        |l| render_link(l, opts),
+        |l| link_json(l, opts),
+    )
 }
 
 fn addr_text(out: &mut String, a: &AddrEntry) {
-    let fam = if a.prefix.is_v6() { "inet6" } else { "inet" };
+    let fam = a.prefix.family().verbose_name();
     let _ = write!(out, "    {fam} {}", a.prefix.addr);
     if let Some(p) = &a.peer {
         let _ = write!(out, " peer {}", p.addr);
@@ -411,7 +410,7 @@ fn label(a: &AddrEntry) -> Option<String> {
 
 pub fn addr_json(a: &AddrEntry) -> Json {
     let mut o = Json::obj();
-    o.set("family", if a.prefix.is_v6() { "inet6" } else { "inet" });
+    o.set("family", a.prefix.family().verbose_name());
     o.set("local", a.prefix.addr.to_string());
     if let Some(p) = &a.peer {
         o.set("address", p.addr.to_string());
@@ -437,35 +436,31 @@ pub fn render_link_addrs(la: &LinkAddrs, opts: &Options) -> String {
     let mut out = String::new();
     link_head(&mut out, &la.link, opts, false);
     out.push('\n');
-    let fam = opts.family;
-    for a in &la.addrs {
-        if fam == Family::Any || fam == a.prefix.family() {
-            addr_text(&mut out, a);
-        }
+    for a in shown_addrs(la, opts) {
+        addr_text(&mut out, a);
     }
     out
 }
 
+/// The link's addresses of the family selected with -4/-6.
+fn shown_addrs<'a>(la: &'a LinkAddrs, opts: &Options) -> impl Iterator<Item = &'a AddrEntry> {
+    let fam = opts.family;
+    la.addrs
+        .iter()
+        .filter(move |a| fam == Family::Any || fam == a.prefix.family())
+}
+
 /// A whole `addr show` answer (text, or JSON array with `addr_info` lists).
 pub fn render_addrs(list: &[LinkAddrs], opts: &Options) -> String {
-    let fam = opts.family;
-    if opts.json {
-        let items = list
-            .iter()
-            .map(|la| {
-                let mut o = link_json_inner(&la.link, opts, false);
-                let infos = la
-                    .addrs
-                    .iter()
-                    .filter(|a| fam == Family::Any || fam == a.prefix.family())
-                    .map(addr_json)
-                    .collect::<Vec<_>>();
-                o.set("addr_info", infos);
-                o
-            })
-            .collect();
-        json_list(items, opts.pretty)
-    } else {
-        list.iter().map(|la| render_link_addrs(la, opts)).collect()
-    }
+    render_list(
+        list,
+        opts,
+        |la| render_link_addrs(la, opts),
+        |la| {
+            let mut o = link_json_inner(&la.link, opts, false);
+            let infos = shown_addrs(la, opts).map(addr_json).collect::<Vec<_>>();
+            o.set("addr_info", infos);
+            o
+        },
+    )
 }

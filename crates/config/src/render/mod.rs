@@ -21,3 +21,20 @@ pub use route::{
 };
 pub use rule::{render_rule, render_rules, rule_json};
 pub use sr::{render_hmac_keys, render_tunsrc};
+
+use crate::ast::Options;
+
+/// A whole `show` answer: each item's text, or with `-j` one JSON array of the
+/// items' objects.
+fn render_list<T>(
+    items: &[T],
+    opts: &Options,
+    text: impl Fn(&T) -> String,
+    json: impl Fn(&T) -> Json,
+) -> String {
+    if opts.json {
+        json_list(items.iter().map(json).collect(), opts.pretty)
+    } else {
+        items.iter().map(text).collect()
+    }
+}

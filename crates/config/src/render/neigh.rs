@@ -3,7 +3,8 @@
 
 use std::fmt::Write;
 
-use super::json::{Json, json_list};
+use super::json::Json;
+use super::render_list;
 use crate::ast::*;
 
 /// One neighbour, e.g. `10.0.0.1 dev eth0 lladdr 02:00:00:00:00:01 PERMANENT \n`
@@ -51,9 +52,5 @@ pub fn neigh_json(n: &NeighEntry) -> Json {
 }
 
 pub fn render_neighs(list: &[NeighEntry], opts: &Options) -> String {
-    if opts.json {
-        json_list(list.iter().map(neigh_json).collect(), opts.pretty)
-    } else {
-        list.iter().map(|n| render_neigh(n, opts)).collect()
-    }
+    render_list(list, opts, |n| render_neigh(n, opts), neigh_json)
 }

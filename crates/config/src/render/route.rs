@@ -6,7 +6,8 @@ use std::fmt::Write;
 use std::net::IpAddr;
 
 use super::encap::{encap_cmdline, encap_json, encap_text};
-use super::json::{Json, json_list};
+use super::json::Json;
+use super::render_list;
 use crate::ast::*;
 use crate::names::{dsfield_n2a, proto_n2a, scope_n2a, table_n2a};
 
@@ -51,10 +52,17 @@ impl RouteColumns {
 pub fn dst_text(p: &IpPrefix) -> String {
     if p.len == 0 {
         "default".to_string()
-    } else if p.is_host() {
+    } else {
+        prefix_text(p)
+    }
+}
+
+/// A bare address for a host prefix, else ADDR/LEN.
+pub(crate) fn prefix_text(p: &IpPrefix) -> String {
+    if p.is_host() {
         p.addr.to_string()
     } else {
-        format!("{}/{}", p.addr, p.len)
+        p.to_string()
     }
 }
 
@@ -96,16 +104,12 @@ fn pref_name(p: u8) -> Option<&'static str> {
     }
 }
 
-fn family_name(a: &IpAddr) -> &'static str {
-    if a.is_ipv4() { "inet" } else { "inet6" }
-}
-
 /// `via X ` for a same-family gateway, `via inet6 X ` otherwise (RTA_VIA).
 fn via_text(out: &mut String, family: Family, via: &IpAddr) {
     if Family::of(via) == family {
         let _ = write!(out, "via {via} ");
     } else {
-        let _ = write!(out, "via {} {via} ", family_name(via));
+        let _ = write!(out, "via {} {via} ", Family::of(via).verbose_name());
     }
 }
 
@@ -114,7 +118,7 @@ fn via_json(o: &mut Json, family: Family, via: &IpAddr) {
         o.set("gateway", via.to_string());
     } else {
         let mut v = Json::obj();
-        v.set("family", family_name(via))
+        v.set("family", Family::of(via).verbose_name())
             .set("host", via.to_string());
         o.set("via", v);
     }
@@ -146,15 +150,7 @@ pub fn render_route_cols(e: &RouteEntry, opts: &Options, cols: &RouteColumns) ->
     }
     let _ = write!(out, "{} ", dst_text(&e.dst));
     if let Some(f) = &e.from {
-        let _ = write!(
-            out,
-            "from {} ",
-            if f.is_host() {
-                f.addr.to_string()
-            } else {
-                f.to_string()
-            }
-        );
+        let _ = write!(out, "from {} ", prefix_text(f));
     }
     let nh = single_nh(e);
     if let Some(enc) = nh.and_then(|n| n.encap.as_ref()) {
@@ -243,14 +239,7 @@ pub fn route_json_cols(e: &RouteEntry, opts: &Options, cols: &RouteColumns) -> J
     }
     o.set("dst", dst_text(&e.dst));
     if let Some(f) = &e.from {
-        o.set(
-            "from",
-            if f.is_host() {
-                f.addr.to_string()
-            } else {
-                f.to_string()
-            },
-        );
+        o.set("from", prefix_text(f));
     }
     let nh = single_nh(e);
     if let Some(enc) = nh.and_then(|n| n.encap.as_ref()) {
@@ -341,20 +330,12 @@ pub fn route_json_cols(e: &RouteEntry, opts: &Options, cols: &RouteColumns) -> J
 /// A whole `route show` answer: text lines, or one JSON array with `-j`.
 pub fn render_routes(entries: &[RouteEntry], opts: &Options, filter: &RouteFilter) -> String {
     let cols = RouteColumns::for_filter(filter);
-    if opts.json {
-        json_list(
-            entries
-                .iter()
-                .map(|e| route_json_cols(e, opts, &cols))
-                .collect(),
-            opts.pretty,
-        )
-    } else {
-        entries
-            .iter()
-            .map(|e| render_route_cols(e, opts, &cols))
-            .collect()
-    }
+    render_list(
+        entries,
+        opts,
+        |e| render_route_cols(e, opts, &cols),
+        |e| route_json_cols(e, opts, &cols),
+    )
 }
 
 /// What the kernel would dump for a freshly added `spec` (iproute2's
@@ -479,7 +460,7 @@ pub fn route_cmdline(spec: &RouteSpec) -> String {
             if Family::of(v) == spec.family {
                 let _ = write!(s, " via {v}");
             } else {
-                let _ = write!(s, " via {} {v}", family_name(v));
+                let _ = write!(s, " via {} {v}", Family::of(v).verbose_name());
             }
         }
         if let Some(d) = &n.dev {

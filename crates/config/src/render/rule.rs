@@ -3,7 +3,9 @@
 
 use std::fmt::Write;
 
-use super::json::{Json, json_list};
+use super::json::Json;
+use super::render_list;
+use super::route::prefix_text;
 use crate::ast::*;
 use crate::names::{dsfield_n2a, proto_n2a, table_n2a};
 
@@ -22,20 +24,12 @@ pub fn render_rule(r: &RuleEntry, opts: &Options) -> String {
     }
     match &s.from {
         Some(p) if p.len > 0 => {
-            let (a, l) = addr_part(p);
-            let _ = write!(out, "from {a}");
-            if let Some(l) = l {
-                let _ = write!(out, "/{l}");
-            }
+            let _ = write!(out, "from {}", prefix_text(p));
         }
         _ => out.push_str("from all"),
     }
     if let Some(p) = s.to.as_ref().filter(|p| p.len > 0) {
-        let (a, l) = addr_part(p);
-        let _ = write!(out, " to {a}");
-        if let Some(l) = l {
-            let _ = write!(out, "/{l}");
-        }
+        let _ = write!(out, " to {}", prefix_text(p));
     }
     if let Some(t) = s.tos.filter(|t| *t != 0) {
         let _ = write!(out, " tos {}", dsfield_n2a(t));
@@ -196,12 +190,5 @@ pub fn rule_json(r: &RuleEntry, opts: &Options) -> Json {
 }
 
 pub fn render_rules(list: &[RuleEntry], opts: &Options) -> String {
-    if opts.json {
-        json_list(
-            list.iter().map(|r| rule_json(r, opts)).collect(),
-            opts.pretty,
-        )
-    } else {
-        list.iter().map(|r| render_rule(r, opts)).collect()
-    }
+    render_list(list, opts, |r| render_rule(r, opts), |r| rule_json(r, opts))
 }

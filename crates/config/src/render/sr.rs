@@ -1,6 +1,7 @@
 //! `ip sr tunsrc show` / `ip sr hmac show` (ip/ipseg6.c).
 
-use super::json::{Json, json_list};
+use super::json::Json;
+use super::render_list;
 use crate::ast::*;
 
 /// `tunsrc addr ADDR\n` (JSON: `{"tunsrc":"ADDR"}`).
@@ -16,29 +17,23 @@ pub fn render_tunsrc(addr: &std::net::Ipv6Addr, opts: &Options) -> String {
 
 /// `hmac KEYID algo ALGO secret "SECRET"` per key.
 pub fn render_hmac_keys(keys: &[HmacEntry], opts: &Options) -> String {
-    if opts.json {
-        json_list(
-            keys.iter()
-                .map(|k| {
-                    let mut o = Json::obj();
-                    o.set("hmac", k.keyid)
-                        .set("algo", k.algo.name())
-                        .set("secret", k.secret.as_str());
-                    o
-                })
-                .collect(),
-            opts.pretty,
-        )
-    } else {
-        keys.iter()
-            .map(|k| {
-                format!(
-                    "hmac {} algo {} secret \"{}\"\n",
-                    k.keyid,
-                    k.algo.name(),
-                    k.secret
-                )
-            })
-            .collect()
-    }
+    render_list(
+        keys,
+        opts,
+        |k| {
+            format!(
+                "hmac {} algo {} secret \"{}\"\n",
+                k.keyid,
+                k.algo.name(),
+                k.secret
+            )
+        },
+        |k| {
+            let mut o = Json::obj();
+            o.set("hmac", k.keyid)
+                .set("algo", k.algo.name())
+                .set("secret", k.secret.as_str());
+            o
+        },
+    )
 }
