@@ -714,6 +714,14 @@ impl Seg6Mode {
     pub fn from_name(s: &str) -> Option<Seg6Mode> {
         Seg6Mode::ALL.into_iter().find(|m| m.name() == s)
     }
+    /// The inner packet is an Ethernet frame.
+    pub fn is_l2(self) -> bool {
+        matches!(self, Seg6Mode::L2Encap | Seg6Mode::L2EncapRed)
+    }
+    /// The first segment is not carried in an SRH (a single segment: no SRH at all).
+    pub fn is_reduced(self) -> bool {
+        matches!(self, Seg6Mode::EncapRed | Seg6Mode::L2EncapRed)
+    }
 }
 
 /// `encap seg6 mode M segs S1,...,Sn [hmac KEYID] [tunsrc ADDR]`.

@@ -14,7 +14,7 @@ use crate::lwt::ip_tun::IpTunState;
 use crate::lwt::mpls::MplsEncap;
 use crate::lwt::seg6::{self, Seg6Compile, Seg6Encap};
 use crate::lwt::seg6local::{self, Seg6Local};
-use crate::router::{Link, NextHopCfg, Route, Router, seg6_mode};
+use crate::router::{Link, NextHopCfg, Route, Router};
 use crate::tunnel::TunnelInfo;
 use crate::vxlan::{Remote, VxlanDev, VxlanSock};
 
@@ -392,7 +392,7 @@ impl Router {
                     .map(|l| self.if_sysctl(&l.name).hop_limit.unwrap_or(64))
                     .unwrap_or(64);
                 Some(Lwt::Seg6(Box::new(Seg6Encap::compile(&Seg6Compile {
-                    mode: seg6_mode(s.mode),
+                    mode: s.mode,
                     segs: &s.segs,
                     hmac_key_id: s.hmac,
                     src,

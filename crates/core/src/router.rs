@@ -875,7 +875,7 @@ impl Router {
     fn check_encap(&self, spec: &cfg::RouteSpec, e: &Encap) -> Result<Option<u32>, ApplyError> {
         match e {
             Encap::Seg6(s) => {
-                let mode = seg6_mode(s.mode);
+                let mode = s.mode;
                 seg6::validate(mode, &s.segs, spec.family == Family::V6)
                     .map_err(|m| ApplyError::new("RTNETLINK answers: Invalid argument").hint(m))?;
                 if s.tunsrc.is_some() && mode == seg6::Mode::Inline {
@@ -937,16 +937,6 @@ fn rule_matches(want: &cfg::RuleSpec, have: &cfg::RuleSpec) -> bool {
         && (want.table.is_none() || want.table == have.table)
         && (want.tun_id.is_none() || want.tun_id == have.tun_id)
         && (!want.l3mdev || have.l3mdev)
-}
-
-pub fn seg6_mode(m: cfg::Seg6Mode) -> seg6::Mode {
-    match m {
-        cfg::Seg6Mode::Inline => seg6::Mode::Inline,
-        cfg::Seg6Mode::Encap => seg6::Mode::Encap,
-        cfg::Seg6Mode::L2Encap => seg6::Mode::L2Encap,
-        cfg::Seg6Mode::EncapRed => seg6::Mode::EncapRed,
-        cfg::Seg6Mode::L2EncapRed => seg6::Mode::L2EncapRed,
-    }
 }
 
 /// A locally administered MAC derived from the ifindex, stable across runs.

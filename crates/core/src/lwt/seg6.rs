@@ -17,25 +17,8 @@ use super::hmac::{self, HmacKey};
 use crate::drop_reason::DropReason;
 use crate::packet::PacketBuf;
 
-/// `seg6_iptunnel` modes with their UAPI values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    Inline = 0,
-    Encap = 1,
-    L2Encap = 2,
-    EncapRed = 3,
-    L2EncapRed = 4,
-}
-
-impl Mode {
-    pub fn is_l2(self) -> bool {
-        matches!(self, Mode::L2Encap | Mode::L2EncapRed)
-    }
-
-    pub fn is_reduced(self) -> bool {
-        matches!(self, Mode::EncapRed | Mode::L2EncapRed)
-    }
-}
+/// `seg6_iptunnel` modes (the discriminant is the UAPI value): the configuration's type.
+pub use lwt_config::Seg6Mode as Mode;
 
 const HMAC_TLV_LEN: usize = 40;
 
