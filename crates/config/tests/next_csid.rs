@@ -10,7 +10,9 @@
 
 use lwt_config::*;
 
-/// None = default (keyword omitted).
+/// None = default (keyword omitted). The same list as `lwt_testkit::next_csid::CASES`,
+/// which the core's checks and the live selftests share; copied here because this crate
+/// has no dev-dependency on lwt-testkit.
 const CASES: &[(Option<u8>, Option<u8>, bool)] = &[
     (None, None, true),
     (None, Some(16), true),

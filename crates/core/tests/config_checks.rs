@@ -4,6 +4,7 @@
 //! nothing".
 
 use lwt_core::Router;
+use lwt_testkit::next_csid;
 
 fn apply(router: &mut Router, text: &str) -> Result<(), String> {
     let lines = lwt_config::parse_batch(text).map_err(|e| format!("parse: {e}"))?;
@@ -19,43 +20,11 @@ link set dum0 up
 
 #[test]
 fn next_csid_lengths_as_the_selftest_checks_them() {
-    let d = None;
-    let cases: [(Option<u8>, Option<u8>, bool); 20] = [
-        (d, d, true),
-        (d, Some(16), true),
-        (Some(16), d, true),
-        (Some(16), Some(32), true),
-        (Some(32), Some(16), true),
-        (Some(48), Some(8), true),
-        (Some(8), Some(48), true),
-        (d, Some(0), false),
-        (Some(0), d, false),
-        (Some(32), Some(0), false),
-        (Some(0), Some(32), false),
-        (Some(17), d, false),
-        (d, Some(17), false),
-        (Some(120), Some(16), false),
-        (Some(16), Some(120), false),
-        (Some(0), Some(128), false),
-        (Some(128), Some(0), false),
-        (Some(130), Some(0), false),
-        (Some(0), Some(130), false),
-        (Some(0), Some(0), false),
-    ];
-    for behaviour in ["End", "End.X nh6 ::"] {
+    for behaviour in next_csid::BEHAVIOURS {
         let mut r = Router::new();
         apply(&mut r, BASE).unwrap();
-        for (b, f, ok) in cases {
-            let mut line = format!(
-                "-6 route add dead:beaf::/32 table 91 encap seg6local action {behaviour} flavors next-csid"
-            );
-            if let Some(b) = b {
-                line += &format!(" lblen {b}");
-            }
-            if let Some(f) = f {
-                line += &format!(" nflen {f}");
-            }
-            line += " dev dum0";
+        for (b, f, ok) in next_csid::CASES {
+            let line = next_csid::route_line("add", behaviour, b, f);
             let res = apply(&mut r, &line);
             assert_eq!(res.is_ok(), ok, "{line}: {res:?}");
             if let Err(e) = res {

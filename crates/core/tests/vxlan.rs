@@ -360,22 +360,24 @@ fn classic_vxlan_with_fdb_entries() {
     sim.router("r1", &r(1, "192.168.0.1", "192.168.0.2"));
     sim.router("r2", &r(2, "192.168.0.2", "192.168.0.1"));
     sim.wire(("r1", "u1"), ("r2", "u2"));
-    // r2 answers an echo r1's vx1 address would get: inject at r2 as if from r1's vx1.
-    // Simpler: r1 pings r2 through its own host-less path — send an echo request to r1's
-    // vx1 address from r2's side by injecting an encapsulated frame at r1.
+    // An echo request from r2's vx1 address to r1's, injected at r1 encapsulated as r2
+    // would send it.
     let vx1_r1 = Mac(sim.mac("r1", "vx1"));
     let vx1_r2 = Mac(sim.mac("r2", "vx1"));
-    let echo = Ipv4::new(ip4("10.101.0.2"), ip4("10.101.0.1")).echo_request(1, 1, b"classic");
-    let inner = ethernet_ip(vx1_r2, vx1_r1, &echo);
-    let f = udp4(
-        "192.168.0.2",
-        "192.168.0.1",
-        50000,
-        4789,
-        Mac(sim.mac("r1", "u1")),
-        &vxlan_payload(42, &inner),
-    );
-    let out = sim.inject("r1", "u1", f);
+    let echo_from_r2 = |sim: &mut Sim, seq: u16, data: &[u8]| {
+        let echo = Ipv4::new(ip4("10.101.0.2"), ip4("10.101.0.1")).echo_request(1, seq, data);
+        let inner = ethernet_ip(vx1_r2, vx1_r1, &echo);
+        let f = udp4(
+            "192.168.0.2",
+            "192.168.0.1",
+            50000,
+            4789,
+            Mac(sim.mac("r1", "u1")),
+            &vxlan_payload(42, &inner),
+        );
+        sim.inject("r1", "u1", f)
+    };
+    let out = echo_from_r2(&mut sim, 1, b"classic");
     // r1 resolves 10.101.0.2 over vx1 (ARP through the default remote), r2 answers, r1's
     // echo reply follows, r2 delivers it locally.
     let replies: Vec<_> = on(&out, "r1", "u1")
@@ -407,17 +409,7 @@ fn classic_vxlan_with_fdb_entries() {
         vx1_r2
     );
     sim2.router("r1", &extra);
-    let echo = Ipv4::new(ip4("10.101.0.2"), ip4("10.101.0.1")).echo_request(1, 2, b"fdb");
-    let inner = ethernet_ip(vx1_r2, vx1_r1, &echo);
-    let f = udp4(
-        "192.168.0.2",
-        "192.168.0.1",
-        50000,
-        4789,
-        Mac(sim2.mac("r1", "u1")),
-        &vxlan_payload(42, &inner),
-    );
-    let out = sim2.inject("r1", "u1", f);
+    let out = echo_from_r2(&mut sim2, 2, b"fdb");
     let e = decode(&on(&out, "r1", "u1")[0].frame).unwrap();
     assert_eq!(
         (e.outer_dst.as_str(), e.vni, e.dport),

@@ -110,6 +110,12 @@ fn recv_test_frames(port: &mut dyn Port, want: usize, batch: usize) -> Vec<Vec<u
     got
 }
 
+/// The test frames `sock` holds once nothing more arrived for `quiet`.
+fn recv_all_test_frames(sock: &RawSocket, quiet: Duration) -> Vec<Vec<u8>> {
+    let all = sock.recv_all(quiet).unwrap();
+    all.into_iter().filter(|f| is_test_frame(f)).collect()
+}
+
 /// Sends every frame, flushing every `batch` frames and whenever the ring is full.
 fn send_all(port: &mut dyn Port, frames: &[Vec<u8>], batch: usize) {
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -189,12 +195,7 @@ fn afpacket_transmits_frames_in_batches() {
     send_all(&mut port, &want, 32);
     // The peer reads only now, after the ring was reused many times: frames queued on its
     // socket must not change when their TX slots are refilled.
-    let got: Vec<Vec<u8>> = peer
-        .recv_all(Duration::from_millis(300))
-        .unwrap()
-        .into_iter()
-        .filter(|f| is_test_frame(f))
-        .collect();
+    let got = recv_all_test_frames(&peer, Duration::from_millis(300));
     assert!(got == want, "{}", first_difference(&want, &got));
     // Too large for a slot: refused, counted, nothing sent.
     assert!(!port.send(&vec![0u8; 2001]));
@@ -219,12 +220,7 @@ fn afpacket_qdisc_bypass_and_fanout_options_work() {
     let peer = RawSocket::open(&p.peer_ns, "p1").unwrap();
     let want = frames(50, MAC_PEER, MAC_PORT);
     send_all(&mut a, &want, 16);
-    let got: Vec<Vec<u8>> = peer
-        .recv_all(Duration::from_millis(200))
-        .unwrap()
-        .into_iter()
-        .filter(|f| is_test_frame(f))
-        .collect();
+    let got = recv_all_test_frames(&peer, Duration::from_millis(200));
     assert!(got == want, "{}", first_difference(&want, &got));
     // Fanout: the group's two sockets share what arrives; together they see each frame once.
     let back = frames(200, MAC_PORT, MAC_PEER);

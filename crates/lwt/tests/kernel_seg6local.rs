@@ -11,7 +11,7 @@
 use std::net::Ipv6Addr;
 
 use lwt_testkit::frames::{Ipv4, Ipv6, ethernet, ethernet_ip, ip4, ip6, srh, srh_for_path};
-use lwt_testkit::{KernelRouter, LwtRunner, PortSpec, assert_same_frames, root_or_skip};
+use lwt_testkit::{LwtRunner, PortSpec, assert_same_frames, frame_count, root_or_skip, run_both};
 
 fn ports() -> [PortSpec; 2] {
     [PortSpec::numbered("in0", 1), PortSpec::numbered("out0", 2)]
@@ -80,26 +80,21 @@ fn plain(dst: &str, proto: u8, inner: &[u8]) -> Vec<u8> {
         .packet(proto, inner)
 }
 
+/// Runs one configuration through both and compares; `expect_output` says whether the
+/// kernel must send something (a forwarded packet) or nothing (a drop).
 fn differential(name: &str, lines: &[&str], inputs: &[(&str, Vec<u8>)], expect_output: bool) {
     let all: Vec<&str> = BASE.iter().chain(lines).copied().collect();
-    let kernel = KernelRouter::new(&ports()).expect("kernel router");
-    kernel
-        .apply(&all)
-        .unwrap_or_else(|e| panic!("{name}: the kernel refused the configuration: {e}"));
-    let want = kernel.run(inputs).expect("kernel run");
-    drop(kernel);
-    let (got, summary) = LwtRunner::new(env!("CARGO_BIN_EXE_lwt"))
-        .run(&ports(), &all, inputs)
-        .unwrap_or_else(|e| panic!("{name}: lwt run failed: {e}"));
-    let sent: usize = want.values().map(Vec::len).sum();
+    let runner = LwtRunner::new(env!("CARGO_BIN_EXE_lwt"));
+    let both = run_both(name, &runner, &ports(), &all, inputs);
+    let sent = frame_count(&both.kernel);
     assert_eq!(
         sent > 0,
         expect_output,
         "{name}: the kernel sent {sent} frame(s); the case expects {}",
         if expect_output { "output" } else { "a drop" }
     );
-    eprintln!("{name}: kernel sent {sent} frame(s)\n{summary}");
-    assert_same_frames(&want, &got, &[]);
+    eprintln!("{name}: kernel sent {sent} frame(s)\n{}", both.summary);
+    assert_same_frames(&both.kernel, &both.lwt, &[]);
 }
 
 const SID: &str = "fc00:1::100";

@@ -46,6 +46,7 @@ use std::time::{Duration, Instant};
 
 use lwt_testkit::frames::{Ipv6, Mac, ethernet_ip, ip6};
 use lwt_testkit::kernel::apply_lines;
+use lwt_testkit::next_csid;
 use lwt_testkit::{LwtDaemon, Netns, RawSocket, ping, root_or_skip, veth};
 
 const LWT: &str = env!("CARGO_BIN_EXE_lwt");
@@ -60,9 +61,27 @@ const RT_W: u32 = 2;
 /// lab's setup for CPU time, or a 1 s ping may miss. One lab at a time.
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
-fn serial() -> std::sync::MutexGuard<'static, ()> {
-    ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner())
+/// A lab test's start: `None` (skipped) without root, otherwise the turn of this lab.
+///
+/// ```ignore
+/// let Some(_turn) = lab_turn() else { return };
+/// ```
+#[track_caller]
+fn lab_turn() -> Option<std::sync::MutexGuard<'static, ()>> {
+    root_or_skip().then(|| ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner()))
 }
+
+/// Hosts and routers alike: no duplicate address detection.
+const NO_DAD: [&str; 2] = [
+    "sysctl -w net.ipv6.conf.all.accept_dad=0",
+    "sysctl -w net.ipv6.conf.default.accept_dad=0",
+];
+
+/// Routers of the L3VPN scripts: reverse-path filtering off.
+const NO_RP_FILTER: [&str; 2] = [
+    "sysctl -w net.ipv4.conf.all.rp_filter=0",
+    "sysctl -w net.ipv4.conf.default.rp_filter=0",
+];
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Kind {
@@ -179,6 +198,13 @@ impl Lab {
             .push(line.into());
     }
 
+    /// [`Lab::cfg`] for each of `lines`, in order.
+    fn cfgs<S: Into<String>>(&mut self, node: &str, lines: impl IntoIterator<Item = S>) {
+        for l in lines {
+            self.cfg(node, l);
+        }
+    }
+
     /// The device the selftest calls `dum0`: a dummy device in lwt; this kernel has no
     /// dummy devices, so a kernel router uses `fallback` (an up veth of that router) for
     /// the routes the selftest puts on dum0.
@@ -279,21 +305,19 @@ impl Lab {
         );
     }
 
-    /// Run a section's checks concurrently and log them in order.
+    /// Run a section's checks concurrently and log them in order. A probe that panics
+    /// fails its check, whichever result the check expects.
     fn run(&mut self, title: &str, checks: Vec<Check>) {
         self.section(title);
-        let results: Vec<bool> = std::thread::scope(|s| {
+        let results: Vec<Option<bool>> = std::thread::scope(|s| {
             let handles: Vec<_> = checks
                 .iter()
                 .map(|c| s.spawn(|| self.probe(&c.probe)))
                 .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or(false))
-                .collect()
+            handles.into_iter().map(|h| h.join().ok()).collect()
         });
         for (c, got) in checks.iter().zip(results) {
-            self.log(got == c.expect, &c.msg);
+            self.log(got == Some(c.expect), &c.msg);
         }
     }
 
@@ -317,8 +341,10 @@ impl Lab {
         }
     }
 
-    /// Print the summary; on failure, each daemon's counters and log, then panic.
-    fn finish(self) {
+    /// Print the summary; on failure, each daemon's counters and log, then panic. Also
+    /// panics unless exactly `checks` checks were logged (a loop that ran short would
+    /// otherwise pass unnoticed).
+    fn finish(self, checks: usize) {
         println!(
             "\n{}: Tests passed: {:3}  Tests failed: {:3}  ({:.1?})",
             self.name,
@@ -330,7 +356,9 @@ impl Lab {
         for (name, d) in &self.daemons {
             println!("{name}: {}", counters(d));
         }
+        let logged = self.passed + self.failed.len();
         if self.failed.is_empty() {
+            assert_eq!(logged, checks, "{}: checks logged", self.name);
             return;
         }
         for (name, d) in &self.daemons {
@@ -392,6 +420,16 @@ fn isolate(msg: String, probe: Probe) -> Check {
     }
 }
 
+/// The scripts' lowest-priority defaults of a VRF: `unreachable`, IPv6 and IPv4.
+fn unreachable_defaults(lab: &mut Lab, router: &str, vrf: &str) {
+    for fam in ["-6", "-4"] {
+        lab.cfg(
+            router,
+            format!("{fam} route add unreachable default metric 4278198272 vrf {vrf}"),
+        );
+    }
+}
+
 static ECHO_ID: AtomicU16 = AtomicU16::new(0x5e00);
 
 /// Send the echo request `src` → `dst` from `smac` to `dmac` on `ifname` in `ns` and wait
@@ -450,6 +488,18 @@ impl Fam {
     }
 }
 
+/// The scripts' isolation pairs: each of hosts 1, 2 to each of 3, 4, then back.
+const TENANT_CROSSINGS: [(u8, u8); 8] = [
+    (1, 3),
+    (1, 4),
+    (2, 3),
+    (2, 4),
+    (3, 1),
+    (3, 2),
+    (4, 1),
+    (4, 2),
+];
+
 /// Host i: tenant and router (hosts 1 and 3 on rt-1, 2 and 4 on rt-2).
 fn dt_host(i: u8) -> (String, u32, u8) {
     let t = if i <= 2 { 100 } else { 200 };
@@ -469,16 +519,16 @@ fn dt_lab(name: &str, fam: Fam, behaviour: &str, func: &str) -> Lab {
     // setup_rt_networking
     for x in 1..=2u8 {
         let r = format!("rt-{x}");
-        for l in [
-            "sysctl -w net.ipv6.conf.all.accept_dad=0".to_string(),
-            "sysctl -w net.ipv6.conf.default.accept_dad=0".into(),
-            format!("addr add fd00::{x}/64 dev veth0 nodad"),
-            "link set veth0 up".into(),
-            "sysctl -w net.ipv4.ip_forward=1".into(),
-            "sysctl -w net.ipv6.conf.all.forwarding=1".into(),
-        ] {
-            lab.cfg(&r, l);
-        }
+        lab.cfgs(&r, NO_DAD);
+        lab.cfgs(
+            &r,
+            [
+                format!("addr add fd00::{x}/64 dev veth0 nodad"),
+                "link set veth0 up".into(),
+                "sysctl -w net.ipv4.ip_forward=1".into(),
+                "sysctl -w net.ipv6.conf.all.forwarding=1".into(),
+            ],
+        );
     }
     // setup_hs
     for i in 1..=4u8 {
@@ -487,14 +537,12 @@ fn dt_lab(name: &str, fam: Fam, behaviour: &str, func: &str) -> Lab {
         let rtveth = format!("veth-t{t}");
         lab.link(&hs, "veth0", &r, &rtveth);
         if fam.v6() {
-            lab.cfg(&hs, "sysctl -w net.ipv6.conf.all.accept_dad=0");
-            lab.cfg(&hs, "sysctl -w net.ipv6.conf.default.accept_dad=0");
+            lab.cfgs(&hs, NO_DAD);
             lab.cfg(&hs, format!("addr add cafe::{i}/64 dev veth0 nodad"));
         }
         if fam.v4() {
             lab.cfg(&hs, format!("addr add 10.0.0.{i}/24 dev veth0"));
-            lab.cfg(&r, "sysctl -w net.ipv4.conf.all.rp_filter=0");
-            lab.cfg(&r, "sysctl -w net.ipv4.conf.default.rp_filter=0");
+            lab.cfgs(&r, NO_RP_FILTER);
         }
         lab.cfg(&hs, "link set veth0 up");
         lab.cfg(&r, format!("link add vrf-{t} type vrf table {t}"));
@@ -515,14 +563,7 @@ fn dt_lab(name: &str, fam: Fam, behaviour: &str, func: &str) -> Lab {
         }
         lab.cfg(&r, "sysctl -w net.vrf.strict_mode=1");
         if fam == Fam::Both {
-            lab.cfg(
-                &r,
-                format!("-6 route add unreachable default metric 4278198272 vrf vrf-{t}"),
-            );
-            lab.cfg(
-                &r,
-                format!("-4 route add unreachable default metric 4278198272 vrf vrf-{t}"),
-            );
+            unreachable_defaults(&mut lab, &r, &format!("vrf-{t}"));
         }
     }
     // setup_vpn_config hssrc rtsrc hsdst rtdst tenant
@@ -623,19 +664,13 @@ fn dt_checks(lab: &mut Lab, fam: Fam) {
     );
     let mut iso = Vec::new();
     for &(f, v6) in &fams {
-        let (mut l1, mut l2) = ([1u8, 2], [3u8, 4]);
-        for _ in 0..2 {
-            for i in l1 {
-                for j in l2 {
-                    let (hs, _, _) = dt_host(i);
-                    let (hd, _, _) = dt_host(j);
-                    iso.push(isolate(
-                        format!("{f} Hosts isolation: {hs} -X-> {hd}"),
-                        lab.ping(&hs, &addr(v6, j.into()), ISO_W),
-                    ));
-                }
-            }
-            std::mem::swap(&mut l1, &mut l2);
+        for (i, j) in TENANT_CROSSINGS {
+            let (hs, _, _) = dt_host(i);
+            let (hd, _, _) = dt_host(j);
+            iso.push(isolate(
+                format!("{f} Hosts isolation: {hs} -X-> {hd}"),
+                lab.ping(&hs, &addr(v6, j.into()), ISO_W),
+            ));
         }
     }
     lab.run(
@@ -647,37 +682,28 @@ fn dt_checks(lab: &mut Lab, fam: Fam) {
 /// §6.1 srv6_end_dt4_l3vpn_test.sh: 18 checks.
 #[test]
 fn srv6_end_dt4_l3vpn() {
-    if !root_or_skip() {
-        return;
-    }
-    let _one = serial();
+    let Some(_turn) = lab_turn() else { return };
     let mut lab = dt_lab("srv6_end_dt4_l3vpn", Fam::V4, "End.DT4", "6004");
     dt_checks(&mut lab, Fam::V4);
-    lab.finish();
+    lab.finish(18);
 }
 
 /// §6.2 srv6_end_dt6_l3vpn_test.sh: 18 checks.
 #[test]
 fn srv6_end_dt6_l3vpn() {
-    if !root_or_skip() {
-        return;
-    }
-    let _one = serial();
+    let Some(_turn) = lab_turn() else { return };
     let mut lab = dt_lab("srv6_end_dt6_l3vpn", Fam::V6, "End.DT6", "6006");
     dt_checks(&mut lab, Fam::V6);
-    lab.finish();
+    lab.finish(18);
 }
 
 /// §6.3 srv6_end_dt46_l3vpn_test.sh: 34 checks.
 #[test]
 fn srv6_end_dt46_l3vpn() {
-    if !root_or_skip() {
-        return;
-    }
-    let _one = serial();
+    let Some(_turn) = lab_turn() else { return };
     let mut lab = dt_lab("srv6_end_dt46_l3vpn", Fam::Both, "End.DT46", "6046");
     dt_checks(&mut lab, Fam::Both);
-    lab.finish();
+    lab.finish(34);
 }
 
 // ------------------------------------------------------------------------------------
@@ -743,67 +769,81 @@ fn mesh_networking(lab: &mut Lab, x: u8, dum0: bool, link_local: bool, ip_forwar
         lab.cfg(&r, "link set dum0 up");
     }
     lab.cfg(&r, "link set lo up");
-    lab.cfg(&r, "sysctl -w net.ipv6.conf.all.accept_dad=0");
-    lab.cfg(&r, "sysctl -w net.ipv6.conf.default.accept_dad=0");
+    lab.cfgs(&r, NO_DAD);
     lab.cfg(&r, "sysctl -w net.ipv6.conf.all.forwarding=1");
     if ip_forward {
         lab.cfg(&r, "sysctl -w net.ipv4.ip_forward=1");
     }
 }
 
-/// The underlay routes of setup_rt_local_sids: `fcff:n::/32 table 90 via neighbour`.
-fn mesh_underlay(lab: &mut Lab, x: u8, verb: &str) {
+/// The underlay routes of setup_rt_local_sids: `fcff:n::/32 table 90 via neighbour`,
+/// and with `csid` each neighbour's C-SID locator block + node ([`lcnode`]) as well.
+fn mesh_underlay(lab: &mut Lab, x: u8, verb: &str, csid: bool) {
     for y in neighs(x) {
+        let via = format!("via {}::{y} dev {}", net(x, y), vrt(x, y));
         lab.cfg(
             &rt(x),
-            format!(
-                "-6 route {verb} fcff:{y}::/32 table 90 via {}::{y} dev {}",
-                net(x, y),
-                vrt(x, y)
-            ),
+            format!("-6 route {verb} fcff:{y}::/32 table 90 {via}"),
         );
+        if csid {
+            lab.cfg(
+                &rt(x),
+                format!("-6 route {verb} {} table 90 {via}", lcnode(y)),
+            );
+        }
     }
+}
+
+/// The devices of the routes the scripts put on dum0, per router: dum0 on an lwt
+/// router; on a kernel router (this kernel has no dummy devices) its link to its first
+/// neighbour.
+fn mesh_dum0(lab: &mut Lab) -> Vec<String> {
+    ROUTERS
+        .iter()
+        .map(|&x| lab.dum0(&rt(x), &vrt(x, neighs(x).next().unwrap())))
+        .collect()
+}
+
+/// setup_hs, the host's side: `cafe::h/64` (and with `v4` `10.0.0.h/24`) on veth0.
+fn mesh_host(lab: &mut Lab, h: u8, v4: bool) {
+    let host = hs(h);
+    lab.cfgs(&host, NO_DAD);
+    lab.cfg(&host, format!("addr add cafe::{h}/64 dev veth0 nodad"));
+    if v4 {
+        lab.cfg(&host, format!("addr add 10.0.0.{h}/24 dev veth0"));
+    }
+    lab.cfgs(&host, ["link set veth0 up", "link set lo up"]);
 }
 
 /// setup_hs of the VRF-based mesh scripts (hencap_red, next-csid): host on `veth0`,
 /// router side `veth-t100` in vrf-100 with both gateways, proxies, strict mode.
-fn mesh_vrf_host(lab: &mut Lab, h: u8, unreachable_defaults: bool) {
+fn mesh_vrf_host(lab: &mut Lab, h: u8, with_unreachable_defaults: bool) {
     let (host, r) = (hs(h), rt(h));
     lab.link(&host, "veth0", &r, "veth-t100");
-    for l in [
-        "sysctl -w net.ipv6.conf.all.accept_dad=0".to_string(),
-        "sysctl -w net.ipv6.conf.default.accept_dad=0".into(),
-        format!("addr add cafe::{h}/64 dev veth0 nodad"),
-        format!("addr add 10.0.0.{h}/24 dev veth0"),
-        "link set veth0 up".into(),
-        "link set lo up".into(),
-    ] {
-        lab.cfg(&host, l);
+    mesh_host(lab, h, true);
+    lab.cfgs(
+        &r,
+        [
+            "link add vrf-100 type vrf table 100",
+            "link set vrf-100 up",
+            "link set veth-t100 master vrf-100",
+        ],
+    );
+    if with_unreachable_defaults {
+        unreachable_defaults(lab, &r, "vrf-100");
     }
-    lab.cfg(&r, "link add vrf-100 type vrf table 100");
-    lab.cfg(&r, "link set vrf-100 up");
-    lab.cfg(&r, "link set veth-t100 master vrf-100");
-    if unreachable_defaults {
-        lab.cfg(
-            &r,
-            "-6 route add unreachable default metric 4278198272 vrf vrf-100",
-        );
-        lab.cfg(
-            &r,
-            "-4 route add unreachable default metric 4278198272 vrf vrf-100",
-        );
-    }
-    for l in [
-        "addr add cafe::254/64 dev veth-t100 nodad",
-        "addr add 10.0.0.254/24 dev veth-t100",
-        "link set veth-t100 up",
-        "sysctl -w net.ipv6.conf.veth-t100.proxy_ndp=1",
-        "sysctl -w net.ipv4.conf.veth-t100.proxy_arp=1",
-        "sysctl -w net.ipv4.conf.veth-t100.rp_filter=0",
-        "sysctl -w net.vrf.strict_mode=1",
-    ] {
-        lab.cfg(&r, l);
-    }
+    lab.cfgs(
+        &r,
+        [
+            "addr add cafe::254/64 dev veth-t100 nodad",
+            "addr add 10.0.0.254/24 dev veth-t100",
+            "link set veth-t100 up",
+            "sysctl -w net.ipv6.conf.veth-t100.proxy_ndp=1",
+            "sysctl -w net.ipv4.conf.veth-t100.proxy_arp=1",
+            "sysctl -w net.ipv4.conf.veth-t100.rp_filter=0",
+            "sysctl -w net.vrf.strict_mode=1",
+        ],
+    );
 }
 
 /// The router mesh checks: every router pings each neighbour's link address.
@@ -860,6 +900,14 @@ fn hs_connect(lab: &Lab, s: u8, d: u8, v6: bool) -> Check {
     connect(format!("{f} Hosts connectivity: hs-{s} -> hs-{d}"), p)
 }
 
+/// Connectivity checks `a -> b` then `b -> a`, each in the families `v6s` (in order).
+fn hs_connect_both_ways(lab: &Lab, a: u8, b: u8, v6s: &[bool]) -> Vec<Check> {
+    [(a, b), (b, a)]
+        .into_iter()
+        .flat_map(|(s, d)| v6s.iter().map(move |&v6| hs_connect(lab, s, d, v6)))
+        .collect()
+}
+
 fn hs_isolate(lab: &Lab, s: u8, d: u8, v6: bool) -> Check {
     let (f, p) = hs_ping(lab, s, d, v6, ISO_W);
     isolate(format!("{f} Hosts isolation: hs-{s} -X-> hs-{d}"), p)
@@ -868,24 +916,19 @@ fn hs_isolate(lab: &Lab, s: u8, d: u8, v6: bool) -> Check {
 /// §6.4 srv6_hencap_red_l3vpn_test.sh: 44 checks.
 #[test]
 fn srv6_hencap_red_l3vpn() {
-    if !root_or_skip() {
-        return;
-    }
-    let _one = serial();
+    let Some(_turn) = lab_turn() else { return };
     let mut lab = Lab::new("srv6_hencap_red_l3vpn");
     mesh_nodes(&mut lab, [Kind::Lwt; 4], &ROUTERS);
     for x in ROUTERS {
         mesh_networking(&mut lab, x, false, false, true);
-        let r = rt(x);
-        lab.cfg(&r, "sysctl -w net.ipv4.conf.all.rp_filter=0");
-        lab.cfg(&r, "sysctl -w net.ipv4.conf.default.rp_filter=0");
+        lab.cfgs(&rt(x), NO_RP_FILTER);
     }
     for h in ROUTERS {
         mesh_vrf_host(&mut lab, h, false);
     }
     for x in ROUTERS {
         let r = rt(x);
-        mesh_underlay(&mut lab, x, "add");
+        mesh_underlay(&mut lab, x, "add", false);
         lab.cfg(
             &r,
             format!("-6 route add fcff:{x}::e table 90 encap seg6local action End dev vrf-100"),
@@ -897,14 +940,7 @@ fn srv6_hencap_red_l3vpn() {
             ),
         );
         lab.cfg(&r, "-6 rule add to fcff::/16 lookup 90 prio 999");
-        lab.cfg(
-            &r,
-            "-6 route add unreachable default metric 4278198272 vrf vrf-100",
-        );
-        lab.cfg(
-            &r,
-            "-4 route add unreachable default metric 4278198272 vrf vrf-100",
-        );
+        unreachable_defaults(&mut lab, &r, "vrf-100");
     }
     // __setup_rt_policy dst encap_rt end_rts dec_rt encap.red family
     let policies: [(u8, u8, &[u8], u8, bool); 6] = [
@@ -941,25 +977,14 @@ fn srv6_hencap_red_l3vpn() {
 
     mesh_router_checks(&mut lab);
     hs2gw_checks(&mut lab, &ROUTERS, true);
-    let c = vec![
-        hs_connect(&lab, 1, 2, false),
-        hs_connect(&lab, 1, 2, true),
-        hs_connect(&lab, 2, 1, false),
-        hs_connect(&lab, 2, 1, true),
-    ];
+    let c = hs_connect_both_ways(&lab, 1, 2, &[false, true]);
     lab.run("SRv6 VPN connectivity test hosts (h1 <-> h2, IPv4/IPv6)", c);
-    let c = vec![hs_connect(&lab, 3, 4, true), hs_connect(&lab, 4, 3, true)];
+    let c = hs_connect_both_ways(&lab, 3, 4, &[true]);
     lab.run("SRv6 VPN connectivity test hosts (h3 <-> h4, IPv6 only)", c);
     let mut c = Vec::new();
-    let (mut l1, mut l2) = ([1u8, 2], [3u8, 4]);
-    for _ in 0..2 {
-        for i in l1 {
-            for j in l2 {
-                c.push(hs_isolate(&lab, i, j, true));
-                c.push(hs_isolate(&lab, i, j, false));
-            }
-        }
-        std::mem::swap(&mut l1, &mut l2);
+    for (i, j) in TENANT_CROSSINGS {
+        c.push(hs_isolate(&lab, i, j, true));
+        c.push(hs_isolate(&lab, i, j, false));
     }
     lab.run("SRv6 VPN isolation test among hosts", c);
     let c = vec![hs_isolate(&lab, 2, 4, false), hs_isolate(&lab, 4, 2, false)];
@@ -967,19 +992,14 @@ fn srv6_hencap_red_l3vpn() {
         "SRv6 VPN isolation test among hosts (h2 <-> h4, IPv4 only)",
         c,
     );
-    lab.finish();
+    lab.finish(44);
 }
 
 /// §6.5 srv6_hl2encap_red_l2vpn_test.sh, with the routers of the given kinds.
 fn hl2encap_red_l2vpn(name: &str, kinds: [Kind; 4]) {
     let mut lab = Lab::new(name);
     mesh_nodes(&mut lab, kinds, &[1, 2]);
-    // On a kernel router the routes the script puts on dum0 go on its link to the next
-    // router (this kernel has no dummy devices).
-    let dum0: Vec<String> = ROUTERS
-        .iter()
-        .map(|&x| lab.dum0(&rt(x), &vrt(x, neighs(x).next().unwrap())))
-        .collect();
+    let dum0 = mesh_dum0(&mut lab);
     for x in ROUTERS {
         mesh_networking(&mut lab, x, true, false, true);
     }
@@ -987,23 +1007,14 @@ fn hl2encap_red_l2vpn(name: &str, kinds: [Kind; 4]) {
     for h in [1u8, 2] {
         let (host, r) = (hs(h), rt(h));
         lab.link(&host, "veth0", &r, "veth-hs");
-        for l in [
-            "sysctl -w net.ipv6.conf.all.accept_dad=0".to_string(),
-            "sysctl -w net.ipv6.conf.default.accept_dad=0".into(),
-            format!("addr add cafe::{h}/64 dev veth0 nodad"),
-            format!("addr add 10.0.0.{h}/24 dev veth0"),
-            "link set veth0 up".into(),
-            "link set lo up".into(),
-        ] {
-            lab.cfg(&host, l);
-        }
+        mesh_host(&mut lab, h, true);
         lab.cfg(&r, "addr add cafe::254/64 dev veth-hs nodad");
         lab.cfg(&r, "addr add 10.0.0.254/24 dev veth-hs");
         lab.cfg(&r, "link set veth-hs up");
     }
     // setup_rt_local_sids
     for x in ROUTERS {
-        mesh_underlay(&mut lab, x, "add");
+        mesh_underlay(&mut lab, x, "add", false);
         let d = dum0[x as usize - 1].clone();
         lab.cfg(
             &rt(x),
@@ -1062,86 +1073,31 @@ fn hl2encap_red_l2vpn(name: &str, kinds: [Kind; 4]) {
 
     mesh_router_checks(&mut lab);
     hs2gw_checks(&mut lab, &[1, 2], true);
-    let c = vec![
-        hs_connect(&lab, 1, 2, false),
-        hs_connect(&lab, 1, 2, true),
-        hs_connect(&lab, 2, 1, false),
-        hs_connect(&lab, 2, 1, true),
-    ];
+    let c = hs_connect_both_ways(&lab, 1, 2, &[false, true]);
     lab.run("SRv6 L2 VPN connectivity test hosts (h1 <-> h2)", c);
-    lab.finish();
+    lab.finish(20);
 }
 
 /// §6.5 srv6_hl2encap_red_l2vpn_test.sh: 20 checks.
 #[test]
 fn srv6_hl2encap_red_l2vpn() {
-    if !root_or_skip() {
-        return;
-    }
-    let _one = serial();
+    let Some(_turn) = lab_turn() else { return };
     hl2encap_red_l2vpn("srv6_hl2encap_red_l2vpn", [Kind::Lwt; 4]);
 }
 
-/// The 20 (lblen, nflen) cases of the NEXT-C-SID scripts: (lblen, nflen, valid);
-/// `None` is the kernel default (the option is left out).
-const CSID_CONTAINER_CFGS: [(Option<u32>, Option<u32>, bool); 20] = [
-    (None, None, true),
-    (None, Some(16), true),
-    (Some(16), None, true),
-    (Some(16), Some(32), true),
-    (Some(32), Some(16), true),
-    (Some(48), Some(8), true),
-    (Some(8), Some(48), true),
-    (None, Some(0), false),
-    (Some(0), None, false),
-    (Some(32), Some(0), false),
-    (Some(0), Some(32), false),
-    (Some(17), None, false),
-    (None, Some(17), false),
-    (Some(120), Some(16), false),
-    (Some(16), Some(120), false),
-    (Some(0), Some(128), false),
-    (Some(128), Some(0), false),
-    (Some(130), Some(0), false),
-    (Some(0), Some(130), false),
-    (Some(0), Some(0), false),
-];
-
-/// csid_container_cfg_tests: `route add` then `route del` of
-/// `dead:beaf::/32 table 91 encap seg6local action BEHAVIOUR flavors next-csid
-/// [lblen B] [nflen F] dev dum0` through the daemon of rt-1; the add must exit 0 for a
-/// valid layout and 2 (iproute2's code for a refused request) for an invalid one.
+/// csid_container_cfg_tests: `route add` then `route del` of each of the 20 layouts
+/// ([`next_csid::route_line`], [`next_csid::CASES`]) through the daemon of rt-1; the add
+/// must exit 0 for a valid layout and 2 (iproute2's code for a refused request) for an
+/// invalid one.
 fn csid_container_cfg_tests(lab: &mut Lab, behaviour: &str) {
     lab.section("C-SID Container config tests (legend: d='kernel default')");
-    let show = |v: Option<u32>| v.map_or("d".to_string(), |n| n.to_string());
-    for (b, f, valid) in CSID_CONTAINER_CFGS {
+    let show = |v: Option<u8>| v.map_or("d".to_string(), |n| n.to_string());
+    for (b, f, valid) in next_csid::CASES {
         let run = |verb: &str| {
-            let mut args: Vec<String> = [
-                "-6",
-                "route",
-                verb,
-                "dead:beaf::/32",
-                "table",
-                "91",
-                "encap",
-                "seg6local",
-                "action",
-            ]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-            args.extend(behaviour.split_whitespace().map(String::from));
-            args.extend(["flavors".into(), "next-csid".into()]);
-            if let Some(b) = b {
-                args.extend(["lblen".into(), b.to_string()]);
-            }
-            if let Some(f) = f {
-                args.extend(["nflen".into(), f.to_string()]);
-            }
-            args.extend(["dev".into(), "dum0".into()]);
-            let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+            let line = next_csid::route_line(verb, behaviour, b, f);
+            let args: Vec<&str> = line.split_whitespace().collect();
             lab.daemon("rt-1")
-                .client(&refs)
+                .client(&args)
                 .map(|o| o.code)
                 .unwrap_or(None)
         };
@@ -1209,12 +1165,12 @@ fn csid_l3vpn(lab: &mut Lab, src: u8, dst: u8, end_rts: &[u8], v6: bool) {
 }
 
 fn csid_vpn_checks(lab: &mut Lab, suffix: &str) {
-    let c = vec![hs_connect(lab, 1, 2, true), hs_connect(lab, 2, 1, true)];
+    let c = hs_connect_both_ways(lab, 1, 2, &[true]);
     lab.run(
         &format!("SRv6 VPN connectivity test hosts (h1 <-> h2, IPv6){suffix}"),
         c,
     );
-    let c = vec![hs_connect(lab, 1, 2, false), hs_connect(lab, 2, 1, false)];
+    let c = hs_connect_both_ways(lab, 1, 2, &[false]);
     lab.run(
         &format!("SRv6 VPN connectivity test hosts (h1 <-> h2, IPv4){suffix}"),
         c,
@@ -1224,42 +1180,19 @@ fn csid_vpn_checks(lab: &mut Lab, suffix: &str) {
 /// §6.6 srv6_end_next_csid_l3vpn_test.sh: 40 checks.
 #[test]
 fn srv6_end_next_csid_l3vpn() {
-    if !root_or_skip() {
-        return;
-    }
-    let _one = serial();
+    let Some(_turn) = lab_turn() else { return };
     let mut lab = Lab::new("srv6_end_next_csid_l3vpn");
     mesh_nodes(&mut lab, [Kind::Lwt; 4], &[1, 2]);
     for x in ROUTERS {
         mesh_networking(&mut lab, x, true, false, true);
-        let r = rt(x);
-        lab.cfg(&r, "sysctl -w net.ipv4.conf.all.rp_filter=0");
-        lab.cfg(&r, "sysctl -w net.ipv4.conf.default.rp_filter=0");
+        lab.cfgs(&rt(x), NO_RP_FILTER);
     }
     for h in [1u8, 2] {
         mesh_vrf_host(&mut lab, h, true);
     }
     for x in ROUTERS {
         let r = rt(x);
-        for y in neighs(x) {
-            lab.cfg(
-                &r,
-                format!(
-                    "-6 route add fcff:{y}::/32 table 90 via {}::{y} dev {}",
-                    net(x, y),
-                    vrt(x, y)
-                ),
-            );
-            lab.cfg(
-                &r,
-                format!(
-                    "-6 route add {} table 90 via {}::{y} dev {}",
-                    lcnode(y),
-                    net(x, y),
-                    vrt(x, y)
-                ),
-            );
-        }
+        mesh_underlay(&mut lab, x, "add", true);
         lab.cfg(
             &r,
             format!(
@@ -1280,7 +1213,7 @@ fn srv6_end_next_csid_l3vpn() {
     mesh_router_checks(&mut lab);
     hs2gw_checks(&mut lab, &[1, 2], true);
     csid_vpn_checks(&mut lab, "");
-    lab.finish();
+    lab.finish(40);
 }
 
 /// set_end_x_nextcsid / set_end_x_ll_nextcsid: rt-x's C-SID becomes End.X towards
@@ -1297,13 +1230,25 @@ fn end_x_nextcsid(x: u8, adj: u8, link_local: bool) -> String {
     )
 }
 
+/// The End.X C-SIDs of srv6_end_x_next_csid_l3vpn: (router, adjacent router).
+const END_X_ADJACENCIES: [(u8, u8); 2] = [(3, 4), (4, 1)];
+
+/// Replaces the End.X C-SIDs on the running daemons with the adjacencies by link-local
+/// (or by global) address; a refused change is a failed check.
+fn switch_adjacencies(lab: &mut Lab, link_local: bool) {
+    for (x, adj) in END_X_ADJACENCIES {
+        let line = end_x_nextcsid(x, adj, link_local);
+        let args: Vec<&str> = line.split_whitespace().collect();
+        if let Err(e) = lab.daemon(&rt(x)).cmd(&args) {
+            lab.log(false, &format!("rt-{x}: {line}: {e}"));
+        }
+    }
+}
+
 /// §6.7 srv6_end_x_next_csid_l3vpn_test.sh: 44 checks (+2 on the link-local adjacencies).
 #[test]
 fn srv6_end_x_next_csid_l3vpn() {
-    if !root_or_skip() {
-        return;
-    }
-    let _one = serial();
+    let Some(_turn) = lab_turn() else { return };
     let mut lab = Lab::new("srv6_end_x_next_csid_l3vpn");
     mesh_nodes(&mut lab, [Kind::Lwt; 4], &[1, 2]);
     for x in ROUTERS {
@@ -1315,25 +1260,7 @@ fn srv6_end_x_next_csid_l3vpn() {
     for x in ROUTERS {
         let r = rt(x);
         // set_underlay_sids_reachability (with `route replace`, as the script)
-        for y in neighs(x) {
-            lab.cfg(
-                &r,
-                format!(
-                    "-6 route replace fcff:{y}::/32 table 90 via {}::{y} dev {}",
-                    net(x, y),
-                    vrt(x, y)
-                ),
-            );
-            lab.cfg(
-                &r,
-                format!(
-                    "-6 route replace {} table 90 via {}::{y} dev {}",
-                    lcnode(y),
-                    net(x, y),
-                    vrt(x, y)
-                ),
-            );
-        }
+        mesh_underlay(&mut lab, x, "replace", true);
         lab.cfg(&r, "-6 rule add to fcff::/16 lookup 90 prio 999");
         lab.cfg(&r, "-6 rule add to fcbb::/32 lookup 90 prio 999");
     }
@@ -1341,8 +1268,9 @@ fn srv6_end_x_next_csid_l3vpn() {
     csid_l3vpn(&mut lab, 2, 1, &[4], true);
     csid_l3vpn(&mut lab, 1, 2, &[3], false);
     csid_l3vpn(&mut lab, 2, 1, &[3], false);
-    lab.cfg("rt-3", end_x_nextcsid(3, 4, false));
-    lab.cfg("rt-4", end_x_nextcsid(4, 1, false));
+    for (x, adj) in END_X_ADJACENCIES {
+        lab.cfg(&rt(x), end_x_nextcsid(x, adj, false));
+    }
     lab.start();
 
     csid_container_cfg_tests(&mut lab, "End.X nh6 ::");
@@ -1350,17 +1278,11 @@ fn srv6_end_x_next_csid_l3vpn() {
     hs2gw_checks(&mut lab, &[1, 2], true);
     csid_vpn_checks(&mut lab, "");
     // The adjacencies by link-local address, changed on the running daemons.
-    for (x, adj) in [(3u8, 4u8), (4, 1)] {
-        let line = end_x_nextcsid(x, adj, true);
-        let args: Vec<&str> = line.split_whitespace().collect();
-        if let Err(e) = lab.daemon(&rt(x)).cmd(&args) {
-            lab.log(false, &format!("rt-{x}: {line}: {e}"));
-        }
-    }
+    switch_adjacencies(&mut lab, true);
     csid_vpn_checks(&mut lab, ", link-local");
     // Not in the script: the link-local adjacencies were really used (the routers
     // resolved them; before the switch only the global ones were in use).
-    for (x, adj) in [(3u8, 4u8), (4, 1)] {
+    for (x, adj) in END_X_ADJACENCIES {
         let neigh = lab
             .daemon(&rt(x))
             .cmd(&["-6", "neigh", "show"])
@@ -1375,24 +1297,15 @@ fn srv6_end_x_next_csid_l3vpn() {
         );
     }
     // Restore the global adjacencies.
-    for (x, adj) in [(3u8, 4u8), (4, 1)] {
-        let line = end_x_nextcsid(x, adj, false);
-        let args: Vec<&str> = line.split_whitespace().collect();
-        if let Err(e) = lab.daemon(&rt(x)).cmd(&args) {
-            lab.log(false, &format!("rt-{x}: {line}: {e}"));
-        }
-    }
-    lab.finish();
+    switch_adjacencies(&mut lab, false);
+    lab.finish(46);
 }
 
 /// §6.8 srv6_end_flavors_test.sh (End with PSP, H.Insert), routers of the given kinds.
 fn end_flavors(name: &str, kinds: [Kind; 4]) {
     let mut lab = Lab::new(name);
     mesh_nodes(&mut lab, kinds, &[1, 2]);
-    let dum0: Vec<String> = ROUTERS
-        .iter()
-        .map(|&x| lab.dum0(&rt(x), &vrt(x, neighs(x).next().unwrap())))
-        .collect();
+    let dum0 = mesh_dum0(&mut lab);
     for x in ROUTERS {
         mesh_networking(&mut lab, x, true, false, false);
     }
@@ -1400,15 +1313,7 @@ fn end_flavors(name: &str, kinds: [Kind; 4]) {
     for h in [1u8, 2] {
         let (host, r) = (hs(h), rt(h));
         lab.link(&host, "veth0", &r, "veth1");
-        for l in [
-            "sysctl -w net.ipv6.conf.all.accept_dad=0".to_string(),
-            "sysctl -w net.ipv6.conf.default.accept_dad=0".into(),
-            format!("addr add cafe::{h}/64 dev veth0 nodad"),
-            "link set veth0 up".into(),
-            "link set lo up".into(),
-        ] {
-            lab.cfg(&host, l);
-        }
+        mesh_host(&mut lab, h, false);
         lab.cfg(&r, "addr add cafe::254/64 dev veth1 nodad");
         lab.cfg(&r, "link set veth1 up");
         lab.cfg(&r, "sysctl -w net.ipv6.conf.veth1.proxy_ndp=1");
@@ -1416,7 +1321,7 @@ fn end_flavors(name: &str, kinds: [Kind; 4]) {
     // setup_rt_local_sids
     for x in ROUTERS {
         let d = dum0[x as usize - 1].clone();
-        mesh_underlay(&mut lab, x, "add");
+        mesh_underlay(&mut lab, x, "add", false);
         lab.cfg(
             &rt(x),
             format!("-6 route add fcff:{x}::e table 90 encap seg6local action End dev {d}"),
@@ -1469,18 +1374,15 @@ fn end_flavors(name: &str, kinds: [Kind; 4]) {
 
     mesh_router_checks(&mut lab);
     hs2gw_checks(&mut lab, &[1, 2], false);
-    let c = vec![hs_connect(&lab, 1, 2, true), hs_connect(&lab, 2, 1, true)];
+    let c = hs_connect_both_ways(&lab, 1, 2, &[true]);
     lab.run("SRv6 connectivity test hosts (h1 <-> h2, PSP flavor)", c);
-    lab.finish();
+    lab.finish(16);
 }
 
 /// §6.8 srv6_end_flavors_test.sh: 16 checks.
 #[test]
 fn srv6_end_flavors() {
-    if !root_or_skip() {
-        return;
-    }
-    let _one = serial();
+    let Some(_turn) = lab_turn() else { return };
     end_flavors("srv6_end_flavors", [Kind::Lwt; 4]);
 }
 
@@ -1499,15 +1401,15 @@ fn dx_lab(name: &str, v6: bool, kinds: [Kind; 2], extra: bool) -> Lab {
     lab.link("rt-1", "veth0", "rt-2", "veth0");
     for x in 1..=2u8 {
         let r = rt(x);
-        for l in [
-            "sysctl -w net.ipv6.conf.all.accept_dad=0".to_string(),
-            "sysctl -w net.ipv6.conf.default.accept_dad=0".into(),
-            format!("addr add 2001:11::{x}/64 dev veth0 nodad"),
-            "link set veth0 up".into(),
-            "link set lo up".into(),
-        ] {
-            lab.cfg(&r, l);
-        }
+        lab.cfgs(&r, NO_DAD);
+        lab.cfgs(
+            &r,
+            [
+                format!("addr add 2001:11::{x}/64 dev veth0 nodad"),
+                "link set veth0 up".into(),
+                "link set lo up".into(),
+            ],
+        );
         if !v6 {
             lab.cfg(&r, "sysctl -w net.ipv4.ip_forward=1");
         }
@@ -1531,8 +1433,7 @@ fn dx_lab(name: &str, v6: bool, kinds: [Kind; 2], extra: bool) -> Lab {
         }
         lab.cfg(&r, "link set veth-t100 up");
         if v6 {
-            lab.cfg(&r, "sysctl -w net.ipv6.conf.all.accept_dad=0");
-            lab.cfg(&r, "sysctl -w net.ipv6.conf.default.accept_dad=0");
+            lab.cfgs(&r, NO_DAD);
             lab.cfg(&r, "sysctl -w net.ipv6.conf.veth-t100.proxy_ndp=1");
         } else {
             lab.cfg(&r, "sysctl -w net.ipv4.conf.veth-t100.proxy_arp=1");
@@ -1607,25 +1508,19 @@ fn dx_checks(lab: &mut Lab, v6: bool) {
 /// §6.9 srv6_end_dx4_netfilter_test.sh, ping part: 2 checks.
 #[test]
 fn srv6_end_dx4() {
-    if !root_or_skip() {
-        return;
-    }
-    let _one = serial();
+    let Some(_turn) = lab_turn() else { return };
     let mut lab = dx_lab("srv6_end_dx4", false, [Kind::Lwt; 2], false);
     dx_checks(&mut lab, false);
-    lab.finish();
+    lab.finish(2);
 }
 
 /// §6.9 srv6_end_dx6_netfilter_test.sh, ping part: 2 checks.
 #[test]
 fn srv6_end_dx6() {
-    if !root_or_skip() {
-        return;
-    }
-    let _one = serial();
+    let Some(_turn) = lab_turn() else { return };
     let mut lab = dx_lab("srv6_end_dx6", true, [Kind::Lwt; 2], false);
     dx_checks(&mut lab, true);
-    lab.finish();
+    lab.finish(2);
 }
 
 // ------------------------------------------------------------------------------------
@@ -1636,10 +1531,7 @@ fn srv6_end_dx6() {
 /// H.Encaps → kernel End.DX4.
 #[test]
 fn mixed_srv6_end_dx4() {
-    if !root_or_skip() {
-        return;
-    }
-    let _one = serial();
+    let Some(_turn) = lab_turn() else { return };
     let mut lab = dx_lab(
         "mixed_srv6_end_dx4",
         false,
@@ -1647,19 +1539,16 @@ fn mixed_srv6_end_dx4() {
         false,
     );
     dx_checks(&mut lab, false);
-    lab.finish();
+    lab.finish(2);
 }
 
 /// DX6 with rt-1 a kernel router and rt-2 lwt.
 #[test]
 fn mixed_srv6_end_dx6() {
-    if !root_or_skip() {
-        return;
-    }
-    let _one = serial();
+    let Some(_turn) = lab_turn() else { return };
     let mut lab = dx_lab("mixed_srv6_end_dx6", true, [Kind::Kernel, Kind::Lwt], false);
     dx_checks(&mut lab, true);
-    lab.finish();
+    lab.finish(2);
 }
 
 /// End flavors with rt-1, rt-3 kernel and rt-2, rt-4 lwt: hs-1 → hs-2 is H.Insert on
@@ -1667,10 +1556,7 @@ fn mixed_srv6_end_dx6() {
 /// hs-2 → hs-1 is H.Insert on lwt and PSP pop on the kernel.
 #[test]
 fn mixed_srv6_end_flavors() {
-    if !root_or_skip() {
-        return;
-    }
-    let _one = serial();
+    let Some(_turn) = lab_turn() else { return };
     end_flavors(
         "mixed_srv6_end_flavors",
         [Kind::Kernel, Kind::Lwt, Kind::Kernel, Kind::Lwt],
@@ -1681,10 +1567,7 @@ fn mixed_srv6_end_flavors() {
 /// encap → lwt End.DX2; hs-2 → hs-1 is lwt encap → lwt End → kernel End → kernel End.DX2.
 #[test]
 fn mixed_srv6_hl2encap_red_l2vpn() {
-    if !root_or_skip() {
-        return;
-    }
-    let _one = serial();
+    let Some(_turn) = lab_turn() else { return };
     hl2encap_red_l2vpn(
         "mixed_srv6_hl2encap_red_l2vpn",
         [Kind::Kernel, Kind::Lwt, Kind::Kernel, Kind::Lwt],
@@ -1727,10 +1610,7 @@ fn sid_packets(d: &LwtDaemon, prefix: &str) -> u64 {
 /// the rest of the requests on the new SID.
 #[test]
 fn runtime_reconfiguration_dx6() {
-    if !root_or_skip() {
-        return;
-    }
-    let _one = serial();
+    let Some(_turn) = lab_turn() else { return };
     let mut lab = dx_lab("runtime_reconfiguration_dx6", true, [Kind::Lwt; 2], true);
     dx_checks(&mut lab, true);
     let (old, new) = ("fc00:12:100::6004", "fc00:12:100::6005");
@@ -1820,5 +1700,5 @@ fn runtime_reconfiguration_dx6() {
         after > before,
         &format!("{new} counts the new request ({before} -> {after})"),
     );
-    lab.finish();
+    lab.finish(7);
 }

@@ -1,10 +1,11 @@
 //! Byte-for-byte comparison of the frames the kernel and lwt sent, per port.
 //!
 //! The kernel is the oracle, so the default is strict: same number of frames on every
-//! port, same order, same bytes. The only escape is a [`Mask`]: a byte range a test
-//! declares legitimately random (e.g. the IPv4 identification of an ICMP error the kernel
-//! generates), with the reason written next to it, so every exception is visible in the
-//! test that makes it.
+//! port, same order, same bytes. The escapes are a [`Mask`]: a byte range a test
+//! declares legitimately random, with the reason written next to it, so every exception
+//! is visible in the test that makes it; and a normalisation the test applies to both
+//! sides before comparing, for a random field that a checksum covers
+//! ([`clear_ipv4_ident`]: the checksum is checked, not masked).
 //!
 //! When frames differ, the report names the first differing offset and the field it
 //! falls in (via [`crate::decode`]), lists every differing field, prints a one-line
@@ -16,6 +17,7 @@ use std::ops::Range;
 
 use crate::decode::{decode, summary};
 use crate::error::{Error, Result};
+use crate::frames::checksum;
 
 /// Frames per port name, in transmit order.
 pub type PortFrames = BTreeMap<String, Vec<Vec<u8>>>;
@@ -137,6 +139,37 @@ pub fn assert_same_frames(kernel: &PortFrames, lwt: &PortFrames, masks: &[Mask])
     }
 }
 
+/// Sets the identification of the IPv4 header at offset `l3` of `frame` to 0 and
+/// recomputes the header checksum, after checking the checksum the header had. This is
+/// the normalisation for an identification the kernel draws at random
+/// (`__ip_select_ident`), applied to both sides of a comparison: a [`Mask`] would have
+/// to hide the checksum as well.
+pub fn clear_ipv4_ident(frame: &mut [u8], l3: usize) -> Result<()> {
+    let first = *frame
+        .get(l3)
+        .ok_or_else(|| Error::new(format!("no IPv4 header at offset {l3}")))?;
+    let ihl = usize::from(first & 0xf) * 4;
+    if first >> 4 != 4 || ihl < 20 {
+        return Err(Error::new(format!(
+            "not an IPv4 header at offset {l3}: first byte {first:02x}"
+        )));
+    }
+    let header = frame
+        .get_mut(l3..l3 + ihl)
+        .ok_or_else(|| Error::new(format!("IPv4 header at offset {l3} truncated")))?;
+    if checksum(0, header) != 0 {
+        return Err(Error::new(format!(
+            "wrong IPv4 header checksum {:02x}{:02x}",
+            header[10], header[11]
+        )));
+    }
+    header[4..6].fill(0);
+    header[10..12].fill(0);
+    let c = checksum(0, header);
+    header[10..12].copy_from_slice(&c.to_be_bytes());
+    Ok(())
+}
+
 /// `None` if equal outside the masks; otherwise the report for this frame pair.
 fn diff_frame(port: &str, index: usize, k: &[u8], l: &[u8], masks: &[Mask]) -> Option<String> {
     let masked = |o: usize| masks.iter().any(|m| m.covers(port, index, o));
@@ -245,7 +278,7 @@ pub fn describe_frames(frames: &PortFrames) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::frames::{Ipv6, ethernet_ip, ip6, mac};
+    use crate::frames::{Ipv4, Ipv6, ethernet_ip, ip4, ip6, mac};
 
     fn frame(hlim: u8) -> Vec<u8> {
         let ip = Ipv6::new(ip6("2001:db8::1"), ip6("2001:db8::2"))
@@ -297,6 +330,29 @@ mod tests {
                 &other_frame
             )
             .is_err()
+        );
+    }
+
+    #[test]
+    fn clear_ipv4_ident_checks_and_fixes_the_checksum() {
+        let ip = |id: u16| {
+            let p = Ipv4::new(ip4("192.0.2.1"), ip4("192.0.2.2"))
+                .ident(id)
+                .udp(1, 2, b"x");
+            ethernet_ip(mac("02:00:00:00:00:01"), mac("02:00:00:00:00:02"), &p)
+        };
+        let (mut a, mut b) = (ip(0x1234), ip(0xbeef));
+        clear_ipv4_ident(&mut a, 14).unwrap();
+        clear_ipv4_ident(&mut b, 14).unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a, ip(0));
+        let mut bad = ip(7);
+        bad[24] ^= 1;
+        let e = clear_ipv4_ident(&mut bad, 14).unwrap_err().to_string();
+        assert!(e.contains("wrong IPv4 header checksum"), "{e}");
+        assert!(
+            clear_ipv4_ident(&mut ip(7), 0).is_err(),
+            "not IPv4 at offset 0"
         );
     }
 

@@ -2,8 +2,9 @@
 //!
 //! A test applies the same iproute2 lines to a Linux kernel router in a network namespace
 //! ([`KernelRouter`]) and to lwt's offline runner ([`LwtRunner`]), sends the same frames
-//! through both, and compares what comes out byte for byte ([`compare_frames`]), masking
-//! only bytes the test declares random. lwt's output must also dissect cleanly in tshark
+//! through both ([`run_both`]), and compares what comes out byte for byte
+//! ([`compare_frames`]), masking ([`Mask`]) or normalising ([`clear_ipv4_ident`]) only
+//! fields the test declares random. lwt's output must also dissect cleanly in tshark
 //! ([`tshark_check`]).
 //!
 //! ```no_run
@@ -33,18 +34,24 @@
 pub mod compare;
 pub mod daemon;
 pub mod decode;
+pub mod differential;
 pub mod error;
 pub mod frames;
 pub mod kernel;
 pub mod lwt;
 pub mod netns;
+pub mod next_csid;
 pub mod pcap;
 pub mod rawsock;
 pub mod tmp;
 pub mod tshark;
 
-pub use compare::{Mask, PortFrames, assert_same_frames, compare_frames, describe_frames, hexdump};
+pub use compare::{
+    Mask, PortFrames, assert_same_frames, clear_ipv4_ident, compare_frames, describe_frames,
+    hexdump,
+};
 pub use daemon::{ClientOutput, LwtDaemon, ping};
+pub use differential::{BothSides, frame_count, run_both};
 pub use error::{Error, Result};
 pub use kernel::{KernelRouter, NoiseFilter, PortSpec};
 pub use lwt::{LwtOutput, LwtRunner};
