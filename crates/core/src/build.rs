@@ -238,10 +238,22 @@ impl Router {
             }
         }
 
-        dp.flat4 = crate::flat::build4(&dp.rules4, &dp.tables);
-        dp.flat6 = crate::flat::build6(&dp.rules6, &dp.tables);
+        dp.flat4 = crate::flat::build4(&dp, None);
+        dp.flat6 = crate::flat::build6(&dp, None);
+        let mut vrf_tables: Vec<usize> = (dp.links.iter().flatten())
+            .filter_map(|l| dp.table_index.get(&l.l3_table?).copied())
+            .collect();
+        vrf_tables.sort_unstable();
+        vrf_tables.dedup();
+        for t in vrf_tables {
+            let v4 = crate::flat::build4(&dp, Some(t));
+            let v6 = crate::flat::build6(&dp, Some(t));
+            (dp.tables[t].vrf4, dp.tables[t].vrf6) = (v4, v6);
+        }
         crate::path::vxlan_templates(&mut dp);
         resolve_seg6_outer_routes(&mut dp);
+        resolve_sid_adjacencies(&mut dp);
+        crate::flat::attach_seg6(&mut dp);
         dp
     }
 
@@ -391,16 +403,18 @@ impl Router {
                     .get(&oif)
                     .map(|l| self.if_sysctl(&l.name).hop_limit.unwrap_or(64))
                     .unwrap_or(64);
-                Some(Lwt::Seg6(Box::new(Seg6Encap::compile(&Seg6Compile {
-                    mode: s.mode,
-                    segs: &s.segs,
-                    hmac_key_id: s.hmac,
-                    src,
-                    key: s.hmac.and_then(|k| self.hmac_keys.get(&k)),
-                    hop_limit,
-                    flowlabel: self.sysctl.seg6_flowlabel,
-                    mtu: self.links.get(&oif).map_or(1500, |l| l.mtu),
-                }))))
+                Some(Lwt::Seg6(std::sync::Arc::new(Seg6Encap::compile(
+                    &Seg6Compile {
+                        mode: s.mode,
+                        segs: &s.segs,
+                        hmac_key_id: s.hmac,
+                        src,
+                        key: s.hmac.and_then(|k| self.hmac_keys.get(&k)),
+                        hop_limit,
+                        flowlabel: self.sysctl.seg6_flowlabel,
+                        mtu: self.links.get(&oif).map_or(1500, |l| l.mtu),
+                    },
+                ))))
             }
             Encap::Ip(e) => Some(Lwt::IpTun(Box::new(IpTunState::new(
                 TunnelInfo::from_encap_ip(e).ok()?,
@@ -521,6 +535,28 @@ fn vxlan_socks(dp: &Dataplane) -> Vec<VxlanSock> {
     socks
 }
 
+/// End.X / End.DX6 next hops resolved to their adjacency (see
+/// [`crate::path::sid_adjacency`]).
+fn resolve_sid_adjacencies(dp: &mut Dataplane) {
+    let mut found = Vec::new();
+    for (ti, t) in dp.tables.iter().enumerate() {
+        for (ri, r) in t.routes6.iter().enumerate() {
+            for (ni, nh) in r.nexthops.iter().enumerate() {
+                if let Some(Lwt::Seg6Local(sl)) = &nh.lwt
+                    && let Some(adj) = crate::path::sid_adjacency(dp, sl)
+                {
+                    found.push((ti, ri, ni, adj));
+                }
+            }
+        }
+    }
+    for (ti, ri, ni, adj) in found {
+        if let Some(Lwt::Seg6Local(sl)) = &mut dp.tables[ti].routes6[ri].nexthops[ni].lwt {
+            sl.adj = Some(adj);
+        }
+    }
+}
+
 /// Resolves, once per snapshot, the route each seg6 encapsulation's outer packet takes
 /// (its destination is the first segment, a constant), as the kernel caches it per route
 /// state. Only when no IPv6 rule looks at the ingress, the mark or tunnel metadata (the
@@ -553,8 +589,11 @@ fn resolve_seg6_outer_routes(dp: &mut Dataplane) {
     for (ti, v6, ri, ni, post) in found {
         let t = &mut dp.tables[ti];
         let routes = if v6 { &mut t.routes6 } else { &mut t.routes4 };
-        if let Some(Lwt::Seg6(s)) = &mut routes[ri].nexthops[ni].lwt {
-            s.post = Some(Box::new(post));
+        // Not shared yet: the flattened walk's results take their references below.
+        if let Some(Lwt::Seg6(s)) = &mut routes[ri].nexthops[ni].lwt
+            && let Some(s) = std::sync::Arc::get_mut(s)
+        {
+            s.post = Some(post);
         }
     }
 }

@@ -115,6 +115,10 @@ pub struct TableDp {
     pub fib6: Fib6,
     pub routes4: Vec<RouteDp>,
     pub routes6: Vec<RouteDp>,
+    /// When a VRF owns this table: its L3 domain's flattened rule walk (see
+    /// [`crate::flat`]), if the rules allow one.
+    pub vrf4: Option<crate::flat::Flat<Fib4>>,
+    pub vrf6: Option<crate::flat::Flat<Fib6>>,
 }
 
 impl TableDp {
@@ -188,6 +192,23 @@ impl Dataplane {
     #[inline]
     pub fn link(&self, ifindex: u32) -> Option<&LinkDp> {
         self.links.get(ifindex as usize).and_then(|l| l.as_ref())
+    }
+
+    /// The adjacency towards `gw` on `oif`: an Ethernet link that is up and a static
+    /// neighbour entry.
+    pub fn adjacency(&self, oif: u32, gw: IpAddr) -> Option<Adj> {
+        let link = self
+            .link(oif)
+            .filter(|l| l.up && l.kind == LinkDpKind::Ether)?;
+        let mac = self.neigh.get(&(oif, gw))?;
+        let mut macs = [0; 12];
+        macs[..6].copy_from_slice(mac);
+        macs[6..].copy_from_slice(&link.mac);
+        Some(Adj {
+            oif,
+            mtu: link.mtu,
+            macs,
+        })
     }
 
     pub fn table(&self, id: u32) -> Option<&TableDp> {

@@ -1,5 +1,5 @@
-//! The rules and tables of the default L3 domain flattened into one longest-prefix
-//! match per family, built with the snapshot.
+//! The rules and tables of an L3 domain flattened into one longest-prefix match per
+//! family, built with the snapshot: one for the default domain, one per VRF.
 //!
 //! With the kernel's default rules a routing pass is two table lookups (`local`, then
 //! `main`); the kernel merges those two tables while no custom rule exists
@@ -13,12 +13,23 @@
 //! selector (prefixes are nested or disjoint), so the walk ends the same way for both.
 //! The walk is therefore evaluated once per `u`, with "the longest prefix of table T
 //! that covers `u`" for each table lookup, and stored as `u`'s value.
+//!
+//! A VRF's domain differs only at the `l3mdev` rule, which looks up the VRF's table. Its
+//! flattened walk stops there: a miss in that table answers [`FlatRes::PastL3mdev`], and
+//! the default domain's flattened walk answers instead. That is exact because every rule
+//! before the `l3mdev` rule went on for this destination in both domains (they test the
+//! destination only), a later `l3mdev` rule misses again in the same table, and the other
+//! later rules are the default domain's. So a VRF's LPM holds its own table and the rules
+//! before it, not a copy of `main`.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use lwt_fib::{Fib4, Fib6};
 
-use crate::dataplane::{Adj, RouteDp, RouteKind, RuleActionDp, RuleDp, TableDp};
+use crate::dataplane::{Adj, Dataplane, RouteDp, RouteKind, RuleActionDp, RuleDp, TableDp};
+use crate::lwt::Lwt;
+use crate::lwt::seg6::Seg6Encap;
 
 /// What the rule walk decided for a destination (the cases of `lookup::Res`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -32,16 +43,27 @@ pub enum FlatRes {
     RuleBlackhole,
     RuleUnreachable,
     RuleProhibit,
+    /// In a VRF's walk only: the VRF's table had no route; the walk goes on past the
+    /// `l3mdev` rule, where the default domain's flattened walk answers.
+    PastL3mdev,
 }
 
-/// One result of the walk, with what forwarding through it needs when that is a plain
-/// forward: then the packet path reads this entry only, not the route.
-#[derive(Debug, Clone, Copy)]
+/// One result of the walk, with what input routing through it needs when that is a
+/// plain forward or an SRv6 encapsulation: then the packet path reads this entry (and
+/// the encapsulation) only, not the route and its next hops.
+#[derive(Debug, Clone)]
 pub struct FlatEnt {
     pub res: FlatRes,
     /// Set when the route is unicast with a single next hop that compiled to an
-    /// adjacency (no LWT state, static neighbour, Ethernet link up).
+    /// adjacency (no LWT state, static neighbour, Ethernet link up), or, in a static
+    /// neighbour's host entry, when it is a connected route to that neighbour's link:
+    /// the neighbour's adjacency.
     pub adj: Option<Adj>,
+    /// The adjacency is a host entry's: valid for packets to that address only, not for
+    /// a lookup keyed by it (End.DX4's nh4).
+    pub host: bool,
+    /// Set when the route is unicast with a single next hop whose state is `encap seg6`.
+    pub seg6: Option<Arc<Seg6Encap>>,
 }
 
 /// One family's flattened walk: destination → index into `results`.
@@ -51,21 +73,33 @@ pub struct Flat<F> {
     pub results: Vec<FlatEnt>,
 }
 
+/// The entry of a lookup that matched no prefix.
+pub static NO_ROUTE: FlatEnt = FlatEnt {
+    res: FlatRes::NoRoute,
+    adj: None,
+    host: false,
+    seg6: None,
+};
+
+impl<F> Flat<F> {
+    /// The entry a lookup's answer names ([`NO_ROUTE`] for none).
+    #[inline]
+    pub fn entry(&self, found: Option<u32>) -> &FlatEnt {
+        found.map_or(&NO_ROUTE, |i| &self.results[i as usize])
+    }
+}
+
 impl Flat<Fib4> {
     #[inline]
-    pub fn lookup(&self, dst: u32) -> FlatRes {
-        self.fib
-            .lookup(dst)
-            .map_or(FlatRes::NoRoute, |i| self.results[i as usize].res)
+    pub fn lookup(&self, dst: u32) -> &FlatEnt {
+        self.entry(self.fib.lookup(dst))
     }
 }
 
 impl Flat<Fib6> {
     #[inline]
-    pub fn lookup(&self, dst: u128) -> FlatRes {
-        self.fib
-            .lookup(dst)
-            .map_or(FlatRes::NoRoute, |i| self.results[i as usize].res)
+    pub fn lookup(&self, dst: u128) -> &FlatEnt {
+        self.entry(self.fib.lookup(dst))
     }
 }
 
@@ -126,7 +160,7 @@ fn left(a: std::net::IpAddr, v6: bool) -> u128 {
 }
 
 /// Can the walk over `rules` be flattened (its result depends on the destination only,
-/// for packets outside any VRF)?
+/// in any one L3 domain)?
 fn flattenable(rules: &[RuleDp]) -> bool {
     rules.iter().all(|r| {
         r.plain
@@ -140,20 +174,51 @@ fn flattenable(rules: &[RuleDp]) -> bool {
     })
 }
 
-/// Flattens one family's rule walk, or `None` when it depends on more than the
-/// destination.
-fn flatten(rules: &[RuleDp], tables: &[TableDp], v6: bool) -> Option<Flattened> {
+/// The rules a domain's walk can reach: outside a VRF every rule but `l3mdev` ones;
+/// in the VRF whose table is `vrf`, the rules up to the first `l3mdev` rule.
+fn reachable(rules: &[RuleDp], vrf: Option<usize>) -> impl Iterator<Item = &RuleDp> {
+    let end = match vrf {
+        Some(_) => rules
+            .iter()
+            .position(|r| r.l3mdev)
+            .map_or(rules.len(), |i| i + 1),
+        None => rules.len(),
+    };
+    rules[..end]
+        .iter()
+        .filter(move |r| vrf.is_some() || !r.l3mdev)
+}
+
+/// The table a rule looks up in the domain (`None`: it looks up nothing).
+fn rule_table(r: &RuleDp, vrf: Option<usize>) -> Option<usize> {
+    match r.action {
+        RuleActionDp::Lookup(_) if r.l3mdev => vrf,
+        RuleActionDp::Lookup(t) => t,
+        _ => None,
+    }
+}
+
+/// Flattens one family's rule walk in the default domain (`vrf` `None`) or in the VRF
+/// whose table is `tables[vrf]`, or `None` when it depends on more than the destination.
+///
+/// Each static neighbour's address is a prefix of its own (a host entry): when the walk
+/// ends on a connected route through the neighbour's link, its result carries the
+/// neighbour's adjacency, so forwarding to it needs no neighbour lookup (VPP's
+/// adjacency per neighbour; gateways get theirs from the route's next hop).
+fn flatten(dp: &Dataplane, v6: bool, vrf: Option<usize>) -> Option<Flattened> {
+    let (rules, tables) = (if v6 { &dp.rules6 } else { &dp.rules4 }, &dp.tables);
     if !flattenable(rules) {
         return None;
     }
+    let full = if v6 { 128 } else { 32 };
     let mut index: HashMap<usize, TableIndex> = HashMap::new();
     let mut set: HashSet<Pfx> = HashSet::new();
     set.insert((0, 0));
-    for r in rules.iter().filter(|r| !r.l3mdev) {
+    for r in reachable(rules, vrf) {
         if let Some((a, len)) = r.to {
             set.insert((left(a, v6) & mask(len), len));
         }
-        if let RuleActionDp::Lookup(Some(t)) = r.action
+        if let Some(t) = rule_table(r, vrf)
             && !index.contains_key(&t)
         {
             let ti = TableIndex::new(routes_of(&tables[t], v6), v6);
@@ -161,15 +226,39 @@ fn flatten(rules: &[RuleDp], tables: &[TableDp], v6: bool) -> Option<Flattened> 
             index.insert(t, ti);
         }
     }
+    let hosts: HashMap<u128, Vec<u32>> = (dp.neigh.keys()).filter(|(_, a)| a.is_ipv6() == v6).fold(
+        HashMap::new(),
+        |mut m, &(oif, a)| {
+            m.entry(left(a, v6)).or_default().push(oif);
+            m
+        },
+    );
+    set.extend(hosts.keys().map(|&h| (h, full)));
     let mut ids: HashMap<FlatRes, u32> = HashMap::new();
     let mut results = Vec::new();
     let mut entries = Vec::with_capacity(set.len());
     for u in set {
-        let res = walk(rules, tables, &index, u, v6);
+        let res = walk(rules, tables, &index, u, v6, vrf);
+        let host = hosts
+            .get(&u.0)
+            .filter(|_| u.1 == full)
+            .and_then(|oifs| host_adjacency(dp, res, v6, u.0, oifs));
+        if let Some(adj) = host {
+            results.push(FlatEnt {
+                res,
+                adj: Some(adj),
+                host: true,
+                seg6: None,
+            });
+            entries.push((u, results.len() as u32 - 1));
+            continue;
+        }
         let id = *ids.entry(res).or_insert_with(|| {
             results.push(FlatEnt {
                 res,
                 adj: adjacency(tables, res, v6),
+                host: false,
+                seg6: None,
             });
             results.len() as u32 - 1
         });
@@ -185,8 +274,9 @@ fn walk(
     index: &HashMap<usize, TableIndex>,
     u: Pfx,
     v6: bool,
+    vrf: Option<usize>,
 ) -> FlatRes {
-    for r in rules.iter().filter(|r| !r.l3mdev) {
+    for r in reachable(rules, vrf) {
         if let Some((a, len)) = r.to
             && !covers((left(a, v6) & mask(len), len), u)
         {
@@ -196,21 +286,44 @@ fn walk(
             RuleActionDp::Blackhole => return FlatRes::RuleBlackhole,
             RuleActionDp::Unreachable => return FlatRes::RuleUnreachable,
             RuleActionDp::Prohibit => return FlatRes::RuleProhibit,
-            RuleActionDp::Lookup(None) => continue,
-            RuleActionDp::Lookup(Some(t)) => t,
+            RuleActionDp::Lookup(_) => rule_table(r, vrf),
         };
-        let Some(i) = index[&t].covering(u) else {
-            continue;
-        };
-        let route = &routes_of(&tables[t], v6)[i as usize];
-        if route.kind != RouteKind::Throw {
+        let hit = t.and_then(|t| index[&t].covering(u).map(|i| (t, i)));
+        if let Some((t, i)) = hit
+            && routes_of(&tables[t], v6)[i as usize].kind != RouteKind::Throw
+        {
             return FlatRes::Route {
                 table: t as u32,
                 route: i,
             };
         }
+        if r.l3mdev {
+            return FlatRes::PastL3mdev;
+        }
     }
     FlatRes::NoRoute
+}
+
+/// The adjacency of the static neighbour `host` (left-aligned; on one of `oifs`) when
+/// `res` is a connected route through its link: input routing forwards to it directly.
+fn host_adjacency(dp: &Dataplane, res: FlatRes, v6: bool, host: u128, oifs: &[u32]) -> Option<Adj> {
+    let FlatRes::Route { table, route } = res else {
+        return None;
+    };
+    let r = &routes_of(&dp.tables[table as usize], v6)[route as usize];
+    match (r.kind, r.nexthops.as_slice()) {
+        (RouteKind::Unicast, [nh])
+            if nh.lwt.is_none() && nh.gateway.is_none() && oifs.contains(&nh.oif) =>
+        {
+            let addr = if v6 {
+                std::net::IpAddr::V6(host.into())
+            } else {
+                std::net::IpAddr::V4(((host >> 96) as u32).into())
+            };
+            dp.adjacency(nh.oif, addr)
+        }
+        _ => None,
+    }
 }
 
 /// The adjacency a result forwards to, when input routing would go straight to it
@@ -226,8 +339,38 @@ fn adjacency(tables: &[TableDp], res: FlatRes, v6: bool) -> Option<Adj> {
     }
 }
 
-pub(crate) fn build4(rules: &[RuleDp], tables: &[TableDp]) -> Option<Flat<Fib4>> {
-    let (entries, results) = flatten(rules, tables, false)?;
+/// Points the results that input routing takes to an `encap seg6` state at that state
+/// (see [`FlatEnt::seg6`]); run once the states are final.
+pub(crate) fn attach_seg6(dp: &mut Dataplane) {
+    fn attach<F>(flat: &mut Option<Flat<F>>, tables: &[TableDp], v6: bool) {
+        for e in flat.iter_mut().flat_map(|f| f.results.iter_mut()) {
+            let FlatRes::Route { table, route } = e.res else {
+                continue;
+            };
+            let r = &routes_of(&tables[table as usize], v6)[route as usize];
+            if let (RouteKind::Unicast, [nh]) = (r.kind, r.nexthops.as_slice())
+                && let Some(Lwt::Seg6(s)) = &nh.lwt
+            {
+                e.seg6 = Some(Arc::clone(s));
+            }
+        }
+    }
+    let (mut f4, mut f6) = (dp.flat4.take(), dp.flat6.take());
+    attach(&mut f4, &dp.tables, false);
+    attach(&mut f6, &dp.tables, true);
+    (dp.flat4, dp.flat6) = (f4, f6);
+    for t in 0..dp.tables.len() {
+        let (mut v4, mut v6) = (dp.tables[t].vrf4.take(), dp.tables[t].vrf6.take());
+        attach(&mut v4, &dp.tables, false);
+        attach(&mut v6, &dp.tables, true);
+        (dp.tables[t].vrf4, dp.tables[t].vrf6) = (v4, v6);
+    }
+}
+
+/// The flattened walk of the default domain (`vrf` `None`) or of the VRF whose table
+/// is `tables[vrf]`.
+pub(crate) fn build4(dp: &Dataplane, vrf: Option<usize>) -> Option<Flat<Fib4>> {
+    let (entries, results) = flatten(dp, false, vrf)?;
     let e: Vec<(u32, u8, u32)> = entries
         .into_iter()
         .map(|((p, len), v)| ((p >> 96) as u32, len, v))
@@ -238,8 +381,9 @@ pub(crate) fn build4(rules: &[RuleDp], tables: &[TableDp]) -> Option<Flat<Fib4>>
     })
 }
 
-pub(crate) fn build6(rules: &[RuleDp], tables: &[TableDp]) -> Option<Flat<Fib6>> {
-    let (entries, results) = flatten(rules, tables, true)?;
+/// As [`build4`], for IPv6.
+pub(crate) fn build6(dp: &Dataplane, vrf: Option<usize>) -> Option<Flat<Fib6>> {
+    let (entries, results) = flatten(dp, true, vrf)?;
     let e: Vec<(u128, u8, u32)> = entries
         .into_iter()
         .map(|((p, len), v)| (p, len, v))

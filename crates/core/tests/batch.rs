@@ -58,6 +58,16 @@ route add fc00::/16 via fd00::2 dev out0
 route add fc00:1::100/128 encap seg6local action End dev out0 table 90
 route add fc00:1::4/128 encap seg6local action End.DT4 vrftable 100 dev vrf-100 table 90
 sysctl -w net.vrf.strict_mode=1
+route add fc00:1::5/128 encap seg6local action End.T table 254 dev out0 table 90
+route add fc00:1::6/128 encap seg6local action End.DX4 nh4 10.9.0.2 dev out0 table 90
+route add fc00:1::7/128 encap seg6local action End.DT6 table 254 dev out0 table 90
+route add fc00:1::8/128 encap seg6local action End.DT46 vrftable 100 dev vrf-100 table 90
+route add fc00:1::9/128 encap seg6local action End.X nh6 fd00::2 dev out0 table 90
+route add fc00:1::a/128 encap seg6local action End.DX6 nh6 :: dev out0 table 90
+route add fc00:1::b/128 encap seg6local action End.DX6 nh6 2001:db8:101::9 dev out0 table 90
+neigh add fe80::2 lladdr 02:00:00:00:0c:06 dev out1
+route add fc00:1::c/128 encap seg6local action End.X nh6 fe80::2 oif out1 dev out1 table 90
+route add 2001:db8:100::/48 via fd01::2 dev out1 table 100
 ";
 
 fn router(extra: &str) -> (Router, Dataplane) {
@@ -124,6 +134,7 @@ fn v6_dst(rng: &mut Rng) -> Ipv6Addr {
         "fd00::2".into(),
         "fc00:1::100".into(),
         "fc00:1::4".into(),
+        format!("fc00:1::{:x}", 5 + rng.below(8)),
         format!("fc00::{:x}", rng.next() as u16),
         "ff02::1".into(),
         "fe80::1".into(),
@@ -178,13 +189,22 @@ fn frame(rng: &mut Rng) -> Vec<u8> {
         _ => {
             // An SRv6 packet towards a SID, with an IPv4 or IPv6 inner packet.
             let sid = |s: &str| s.parse::<Ipv6Addr>().expect("sid");
-            let segs = match rng.below(4) {
-                0 => vec![sid("fc00:1::4")],
-                1 => vec![sid("fc00:1::100"), sid("fc00:1::4")],
+            let decap = format!("fc00:1::{:x}", [4, 6, 7, 8, 10, 11][rng.below(6)]);
+            let transit = ["fc00:1::5", "fc00:1::9", "fc00:1::c"][rng.below(3)];
+            let segs = match rng.below(5) {
+                0 => vec![sid(&decap)],
+                1 => vec![sid("fc00:1::100"), sid(&decap)],
+                2 | 3 => vec![sid(transit), v6_dst(rng)],
                 _ => vec![sid("fc00:1::100"), v6_dst(rng)],
             };
-            let inner = Ipv4::new(Ipv4Addr::new(10, 0, 0, 2), v4_dst(rng)).udp(1, 2, &body);
-            let srh = srh_for_path(4, &segs);
+            let (next, inner) = if rng.below(2) == 0 {
+                let ip = Ipv4::new(Ipv4Addr::new(10, 0, 0, 2), v4_dst(rng));
+                (4, ip.udp(1, 2, &body))
+            } else {
+                let ip = Ipv6::new("2001:db8::2".parse().expect("a"), v6_dst(rng));
+                (41, ip.udp(1, 2, &body))
+            };
+            let srh = srh_for_path(next, &segs);
             let outer = Ipv6::new("2001:db8::2".parse().expect("a"), segs[0])
                 .hop_limit([64, 1][rng.below(2)]);
             ethernet_ip(HOST, IN_MAC, &outer.with_srh(&srh, &inner))
@@ -294,7 +314,8 @@ fn batch_equals_single_with_sid_table_rule() {
     check(
         "rule add to 10.106.0.0/16 lookup 200 prio 100\n\
          rule add to fc00:1::/32 lookup 90 prio 999\n\
-         rule add to 10.108.0.0/16 blackhole prio 998\n",
+         rule add to 10.108.0.0/16 blackhole prio 998\n\
+         route add unreachable default table 100\n",
         2,
         true,
     );
@@ -321,10 +342,21 @@ fn flattened_walk_equals_rule_walk() {
                  rule add to 2001:db8:200::/40 unreachable prio 1000\n\
                  route add 10.106.7.0/24 via 10.8.0.2 dev out1 table 200\n\
                  route add default via 10.9.0.2 dev out0 table 200\n";
-    let (_, dp) = router(extra);
+    let (r, dp) = router(extra);
     let (_, mut walked) = router(extra);
+    let in0 = r.link_by_name("in0").expect("in0").ifindex;
+    let in1 = r.link_by_name("in1").expect("in1").ifindex;
     walked.flat4 = None;
     walked.flat6 = None;
+    for t in &mut walked.tables {
+        (t.vrf4, t.vrf6) = (None, None);
+    }
+    assert!(
+        dp.tables
+            .iter()
+            .any(|t| t.vrf4.is_some() && t.vrf6.is_some()),
+        "the VRF's walk is flattened"
+    );
     let mut rng = Rng::new(9);
     for _ in 0..20_000 {
         let a4 = Ipv4Addr::from(match rng.below(3) {
@@ -341,9 +373,56 @@ fn flattened_walk_equals_rule_walk() {
             ),
         };
         for a in [std::net::IpAddr::V4(a4), std::net::IpAddr::V6(a6)] {
-            let flat = lwt_core::path::route_get(&dp, a, None, Some(1), None, 0);
-            let walk = lwt_core::path::route_get(&walked, a, None, Some(1), None, 0);
-            assert_eq!(flat, walk, "{a}");
+            // From in0 (the default domain) and from in1 (the VRF's).
+            for iif in [in0, in1] {
+                let flat = lwt_core::path::route_get(&dp, a, None, Some(iif), None, 0);
+                let walk = lwt_core::path::route_get(&walked, a, None, Some(iif), None, 0);
+                assert_eq!(flat, walk, "{a} from {iif}");
+            }
         }
+    }
+}
+
+/// Adjacencies decided with the snapshot — a flattened result's (a gateway's or a
+/// static neighbour's host entry), End.X's and End.DX6's — forward exactly as resolving
+/// the neighbour per packet does.
+#[test]
+fn precomputed_adjacencies_equal_per_packet_resolution() {
+    let extra = "rule add to fc00:1::/32 lookup 90 prio 999\n";
+    let (r, dp) = router(extra);
+    let (_, mut per_packet) = router(extra);
+    let mut sids = 0;
+    for t in &mut per_packet.tables {
+        for nh in t.routes6.iter_mut().flat_map(|r| r.nexthops.iter_mut()) {
+            if let Some(lwt_core::lwt::Lwt::Seg6Local(sl)) = &mut nh.lwt {
+                sids += usize::from(sl.adj.take().is_some());
+            }
+        }
+    }
+    assert_eq!(
+        sids, 3,
+        "End.X (global, link-local) and End.DX6 nh6 resolved"
+    );
+    let hosts = |dp: &Dataplane| {
+        dp.flat4
+            .iter()
+            .flat_map(|f| &f.results)
+            .filter(|e| e.adj.is_some() && matches!(e.res, lwt_core::flat::FlatRes::Route { .. }))
+            .count()
+    };
+    assert!(hosts(&per_packet) > 2, "flattened results with adjacencies");
+    for e in per_packet.flat4.iter_mut().flat_map(|f| &mut f.results) {
+        e.adj = None;
+    }
+    for e in per_packet.flat6.iter_mut().flat_map(|f| &mut f.results) {
+        e.adj = None;
+    }
+    let in0 = r.link_by_name("in0").expect("in0").ifindex;
+    let mut rng = Rng::new(11);
+    let frames: Vec<(u32, Vec<u8>)> = (0..6000).map(|_| (in0, frame(&mut rng))).collect();
+    for batched in [false, true] {
+        let a = run(&dp, &frames, batched, &mut Rng::new(12));
+        let b = run(&per_packet, &frames, batched, &mut Rng::new(12));
+        assert_eq!(a, b, "batched: {batched}");
     }
 }

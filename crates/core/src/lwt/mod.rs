@@ -18,7 +18,8 @@ pub use seg6local::Seg6Local;
 /// Compiled per-nexthop encapsulation state.
 #[derive(Debug, Clone)]
 pub enum Lwt {
-    Seg6(Box<Seg6Encap>),
+    /// Shared with the flattened walk's results, which lead to it directly.
+    Seg6(std::sync::Arc<Seg6Encap>),
     Seg6Local(Box<Seg6Local>),
     /// `encap ip` / `encap ip6`: inert, read by the device (no redirect flags).
     IpTun(Box<IpTunState>),
@@ -39,8 +40,8 @@ impl Lwt {
         }
     }
 
-    /// Starts loading what the state points to (the seg6 template, the cached outer
-    /// next hop); call once the state itself is loaded.
+    /// Starts loading what the state points to (the seg6 template); call once the
+    /// state itself is loaded.
     #[inline]
     pub(crate) fn prefetch_data(&self) {
         if let Lwt::Seg6(s) = self {

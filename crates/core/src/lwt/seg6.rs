@@ -90,7 +90,7 @@ pub struct Seg6Encap {
     /// The route of the outer packet, resolved when the snapshot is built (the kernel's
     /// per-route `dst_cache`), when it cannot depend on the ingress: set only for a plain
     /// single-nexthop forward and rules that select on addresses at most.
-    pub post: Option<Box<crate::dataplane::NextHopDp>>,
+    pub post: Option<crate::dataplane::NextHopDp>,
     /// Encap modes: outer IPv6 header + SRH (possibly reduced or absent).
     /// Inline: the SRH to insert.
     template: Vec<u8>,
@@ -109,14 +109,11 @@ pub struct Seg6Encap {
 }
 
 impl Seg6Encap {
-    /// Starts loading the template and the cached outer next hop.
+    /// Starts loading the template (the outer next hop is inline).
     #[inline]
     pub(crate) fn prefetch_data(&self) {
         if let Some(b) = self.template.first() {
             crate::path::prefetch(b);
-        }
-        if let Some(p) = &self.post {
-            crate::path::prefetch(&**p);
         }
     }
 }

@@ -321,6 +321,9 @@ pub struct Seg6Local {
     pub csid: Option<(u8, u8)>,
     /// The route's counter slot.
     pub slot: u32,
+    /// End.X / End.DX6: the adjacency nh6 resolves to from the default L3 domain, set
+    /// with the snapshot (`path::sid_adjacency`).
+    pub adj: Option<crate::dataplane::Adj>,
 }
 
 impl Seg6Local {
@@ -349,6 +352,7 @@ impl Seg6Local {
             psp: csid.is_none() && flavors.is_some_and(|f| f.ops & PSP != 0),
             csid,
             slot,
+            adj: None,
         }
     }
 }

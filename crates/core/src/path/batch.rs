@@ -7,21 +7,29 @@
 //! 1. classify   read-only checks of L2 and L3 headers; anything unusual → process()
 //! 2. look up    Fib::lookup_batch over the destinations of the vector
 //! 3. warm       prefetch the results, then what each points to, a link at a time
-//! 4. finish     the rest of the path, from the rules' answer, in packet order
+//! 4. behave     packets routed to a SID: the seg6local behaviour, up to its next
+//!               routing pass (or table lookup)
+//! 5. look up    those lookups, batched per L3 domain (or table) and family
+//! 6. finish     the rest of the path, from the rules' answers, in packet order
 //! ```
 //!
 //! The classification only accepts packets for which the full path would run exactly
 //! these checks to the same conclusion, and `finish` continues where the full path's
 //! `route_input` would, so both give the same verdicts, bytes and counters (the
-//! `batch_equals_single` tests hold them to it).
+//! `batch_equals_single` tests hold them to it). A behaviour runs before the packets
+//! ahead of it finish; that reorders nothing observable, as it only rewrites its own
+//! packet and adds to its SID's counters.
 
 use lwt_wire::{checksum, ethertype};
 
+use super::lookup::Pass;
 use super::output::Hop;
-use super::{Cx, Verdict, Worker, ip4, ip6, lookup};
-use crate::dataplane::{Dataplane, NextHopDp, RouteDp};
-use crate::flat::{FlatEnt, FlatRes};
+use super::seg6local::{self, Next, Reroute};
+use super::{Cx, Verdict, Worker, ip4, ip6, lookup, seg6};
+use crate::dataplane::{Dataplane, NextHopDp, RouteDp, RouteKind, TableDp};
+use crate::flat::{FlatEnt, FlatRes, NO_ROUTE};
 use crate::lwt::Lwt;
+use crate::lwt::seg6local::Seg6Local;
 use crate::packet::PacketBuf;
 
 /// Packets whose lookups overlap (the FIB's `lookup_batch` group).
@@ -53,12 +61,16 @@ pub fn process_batch(dp: &Dataplane, w: &mut Worker, pkts: &mut [PacketBuf], out
 }
 
 fn vector<'a>(dp: &'a Dataplane, w: &mut Worker, pkts: &mut [PacketBuf], out: &mut [Verdict]) {
+    let n = pkts.len();
     let mut keys = [Key::Full; VECTOR];
     // Destinations of each family, and which packet each belongs to.
     let (mut d4, mut d6) = ([0u32; VECTOR], [0u128; VECTOR]);
     let (mut n4, mut n6) = (0, 0);
     let mut at = [0u8; VECTOR];
+    // What each frame was when received, for the accounting.
+    let mut rx = [(0u32, 0usize); VECTOR];
     for (i, pkt) in pkts.iter().enumerate() {
+        rx[i] = (pkt.meta.iif, pkt.len());
         keys[i] = classify(dp, pkt);
         match keys[i] {
             Key::V4 => {
@@ -87,7 +99,7 @@ fn vector<'a>(dp: &'a Dataplane, w: &mut Worker, pkts: &mut [PacketBuf], out: &m
     // The results the vector landed on, fetched together before they are read.
     let entry = |results: &'a [FlatEnt], r: Option<u32>| r.map(|v| &results[v as usize]);
     let mut ents: [Option<&FlatEnt>; VECTOR] = [None; VECTOR];
-    for i in 0..pkts.len() {
+    for i in 0..n {
         ents[i] = match keys[i] {
             Key::V4 => entry(e4, r4[usize::from(at[i])]),
             Key::V6 => entry(e6, r6[usize::from(at[i])]),
@@ -97,46 +109,277 @@ fn vector<'a>(dp: &'a Dataplane, w: &mut Worker, pkts: &mut [PacketBuf], out: &m
             prefetch(e);
         }
     }
-    warm(dp, &keys[..pkts.len()], &ents[..pkts.len()]);
+    let to_sids = warm(dp, &keys[..n], &ents[..n]);
+    // SID behaviours run up to their routing pass, whose lookups then overlap too.
+    let mut sids: [Sid<'a>; VECTOR] = [Sid::None; VECTOR];
+    if to_sids != 0 {
+        behaviours(dp, w, pkts, &ents, to_sids, &mut sids);
+        second_round(dp, &mut sids[..n]);
+    }
     for (i, pkt) in pkts.iter_mut().enumerate() {
         let res = ents[i].map_or(FlatRes::NoRoute, |e| e.res);
         let adj = ents[i].and_then(|e| e.adj.as_ref());
-        out[i] = match keys[i] {
-            Key::Full => super::process(dp, w, pkt),
-            Key::V4 => finish(dp, w, pkt, |cx, pkt| {
+        let encap = || ents[i].and_then(|e| e.seg6.as_deref());
+        out[i] = match (&sids[i], keys[i]) {
+            (Sid::None, Key::Full) => super::process(dp, w, pkt),
+            (Sid::None, Key::V4) => finish(dp, w, pkt, rx[i], |cx, pkt| {
                 enter_l3(pkt);
-                match adj {
-                    Some(a) => ip4::forward_hop(cx, pkt, Hop::Adj(a)),
-                    None => {
+                match (adj, encap()) {
+                    (Some(a), _) => ip4::forward_hop(cx, pkt, Hop::Adj(a)),
+                    (None, Some(s)) => seg6::input(cx, pkt, s, hash4(pkt.data())),
+                    (None, None) => {
                         let hash = hash4(pkt.data());
                         ip4::routed(cx, pkt, lookup::res(cx.dp, res, false), hash)
                     }
                 }
             }),
-            Key::V6 => finish(dp, w, pkt, |cx, pkt| {
+            (Sid::None, Key::V6) => finish(dp, w, pkt, rx[i], |cx, pkt| {
                 let src_mac = enter_l3(pkt);
-                match adj {
-                    Some(a) => ip6::forward_hop(cx, pkt, Hop::Adj(a)),
-                    None => {
+                match (adj, encap()) {
+                    (Some(a), _) => ip6::forward_hop(cx, pkt, Hop::Adj(a)),
+                    (None, Some(s)) => seg6::input(cx, pkt, s, hash6(pkt.data())),
+                    (None, None) => {
                         let hash = hash6(pkt.data());
                         let res = lookup::res(cx.dp, res, true);
                         ip6::routed(cx, pkt, res, hash, Some(src_mac), true)
                     }
                 }
             }),
+            (Sid::Done(v), _) => finish(dp, w, pkt, rx[i], |_, _| *v),
+            (Sid::Step(next, hash), _) => finish(dp, w, pkt, rx[i], |cx, pkt| {
+                seg6local::perform(cx, pkt, *next, *hash)
+            }),
+            (
+                Sid::Table {
+                    t,
+                    local_ok,
+                    hash,
+                    found,
+                    ..
+                },
+                _,
+            ) => finish(dp, w, pkt, rx[i], |cx, pkt| {
+                let found = found.map(|r| &t.routes6[r as usize]);
+                seg6local::in_table(cx, pkt, found, *local_ok, *hash)
+            }),
+            (Sid::Pass(pass, found), _) => finish(dp, w, pkt, rx[i], |cx, pkt| match found {
+                None => pass.run(cx, pkt),
+                Some(e) => pass.finish_flat(cx, pkt, e),
+            }),
         };
     }
 }
 
+/// Runs the behaviour of each packet of `mask` (bit i: packet i) whose route is a SID's,
+/// up to what follows it.
+fn behaviours<'a>(
+    dp: &'a Dataplane,
+    w: &mut Worker,
+    pkts: &mut [PacketBuf],
+    ents: &[Option<&FlatEnt>; VECTOR],
+    mask: u32,
+    sids: &mut [Sid<'a>; VECTOR],
+) {
+    let mut cx = Cx { dp, w };
+    let mut bits = mask;
+    while bits != 0 {
+        let i = bits.trailing_zeros() as usize;
+        bits &= bits - 1;
+        let pkt = &mut pkts[i];
+        let Some((sl, hash)) = ents[i].and_then(|e| sid_of(dp, e, pkt)) else {
+            continue;
+        };
+        enter_l3(pkt);
+        sids[i] = match seg6local::begin(&mut cx, pkt, sl) {
+            Err(v) => Sid::Done(v),
+            // End.DX4's nh4 is the same key for every packet of the SID: its lookup
+            // is cache-resident, there is nothing to overlap.
+            Ok(next @ Next::Reroute(Reroute::V4 { key: Some(_) })) => Sid::Step(next, hash),
+            Ok(Next::Reroute(r)) => match seg6local::reroute(&cx, pkt, r) {
+                Ok(pass) => Sid::Pass(pass, None),
+                Err(r) => Sid::Done(Verdict::Drop(r)),
+            },
+            Ok(Next::Table6 { table, local_ok }) if dp.table(table).is_some() => Sid::Table {
+                t: dp.table(table).expect("checked"),
+                dst: u128::from_be_bytes(pkt.data()[24..40].try_into().expect("IPv6")),
+                local_ok,
+                hash,
+                found: None,
+            },
+            Ok(next) => Sid::Step(next, hash),
+        };
+    }
+}
+
+/// A packet whose first route is a SID's, after its behaviour.
+#[derive(Clone, Copy)]
+enum Sid<'a> {
+    /// Not a SID packet.
+    None,
+    /// Dropped by the behaviour (already counted under the SID).
+    Done(Verdict),
+    /// Another step than a routing pass is next.
+    Step(Next, u32),
+    /// A routing pass is next, with its lookup's answer once the vector's round ran
+    /// (`None`: its domain has no flattened walk; it looks up itself).
+    Pass(Pass, Option<&'a FlatEnt>),
+    /// A lookup of the IPv6 destination `dst` in table `t` is next, with the route
+    /// number it found once the vector's round ran.
+    Table {
+        t: &'a TableDp,
+        dst: u128,
+        local_ok: bool,
+        hash: u32,
+        found: Option<u32>,
+    },
+}
+
+/// The seg6local state and flow hash, when `e` leads input routing to a SID's behaviour
+/// (`routed` → `dispatch` → `unicast` → `lwt_input`).
+#[inline]
+fn sid_of<'a>(dp: &'a Dataplane, e: &FlatEnt, pkt: &PacketBuf) -> Option<(&'a Seg6Local, u32)> {
+    let FlatEnt {
+        res: FlatRes::Route { table, route },
+        adj: None,
+        seg6: None,
+        ..
+    } = *e
+    else {
+        return None;
+    };
+    let r = &dp.tables[table as usize].routes6[route as usize];
+    if r.kind != RouteKind::Unicast {
+        return None;
+    }
+    let hash = hash6(&pkt.data()[14..]);
+    match lookup::select_nexthop(r, hash)?.lwt.as_ref()? {
+        Lwt::Seg6Local(sl) => Some((sl, hash)),
+        _ => None,
+    }
+}
+
+/// The second lookup round: each routing pass that follows a behaviour is looked up
+/// with the others of its L3 domain and family in one `lookup_batch`.
+fn second_round<'a>(dp: &'a Dataplane, sids: &mut [Sid<'a>]) {
+    let mut grouped = [false; VECTOR];
+    for i in 0..sids.len() {
+        if grouped[i] {
+            continue;
+        }
+        if let Sid::Table { t, .. } = &sids[i] {
+            table_round(sids, i, t, &mut grouped);
+            continue;
+        }
+        let Sid::Pass(first, None) = &sids[i] else {
+            continue;
+        };
+        let (v6, l3) = (first.flow.dst.is_ipv6(), first.flow.l3_table);
+        // This pass's group: the passes of the same domain and family.
+        let mut idx = [0u8; VECTOR];
+        let mut m = 0;
+        for (j, s) in sids.iter().enumerate().skip(i) {
+            if let Sid::Pass(p, None) = s
+                && p.flow.dst.is_ipv6() == v6
+                && p.flow.l3_table == l3
+            {
+                grouped[j] = true;
+                idx[m] = j as u8;
+                m += 1;
+            }
+        }
+        let mut found = [None; VECTOR];
+        let key = |j: &u8| match &sids[usize::from(*j)] {
+            Sid::Pass(p, _) => p.key(),
+            _ => 0,
+        };
+        let results = if v6 {
+            let Some(flat) = lookup::domain6(dp, l3) else {
+                continue;
+            };
+            let mut k = [0u128; VECTOR];
+            for (k, j) in k.iter_mut().zip(&idx[..m]) {
+                *k = key(j);
+            }
+            flat.fib.lookup_batch(&k[..m], &mut found[..m]);
+            &flat.results
+        } else {
+            let Some(flat) = lookup::domain4(dp, l3) else {
+                continue;
+            };
+            let mut k = [0u32; VECTOR];
+            for (k, j) in k.iter_mut().zip(&idx[..m]) {
+                *k = key(j) as u32;
+            }
+            flat.fib.lookup_batch(&k[..m], &mut found[..m]);
+            &flat.results
+        };
+        for (&j, r) in idx[..m].iter().zip(&found[..m]) {
+            let Sid::Pass(pass, ent) = &mut sids[usize::from(j)] else {
+                continue;
+            };
+            *ent = match r.map_or(&NO_ROUTE, |v| &results[v as usize]) {
+                // Past a VRF's l3mdev rule: the default domain answers (rare).
+                e if e.res == FlatRes::PastL3mdev => lookup::flat_entry(dp, None, pass.flow.dst),
+                e => Some(e),
+            };
+            let Some(ent) = ent else { continue };
+            prefetch(*ent);
+        }
+    }
+}
+
+/// The lookups in table `t` of the vector, from packet `from` on, in one batch.
+fn table_round(sids: &mut [Sid<'_>], from: usize, t: &TableDp, grouped: &mut [bool; VECTOR]) {
+    let mut idx = [0u8; VECTOR];
+    let mut keys = [0u128; VECTOR];
+    let mut m = 0;
+    for (j, s) in sids.iter().enumerate().skip(from) {
+        if let Sid::Table { t: tj, .. } = s
+            && std::ptr::eq(*tj, t)
+        {
+            grouped[j] = true;
+            idx[m] = j as u8;
+            m += 1;
+        }
+    }
+    for (k, &j) in keys.iter_mut().zip(&idx[..m]) {
+        if let Sid::Table { dst, .. } = sids[usize::from(j)] {
+            *k = dst;
+        }
+    }
+    let mut found = [None; VECTOR];
+    t.fib6.lookup_batch(&keys[..m], &mut found[..m]);
+    for (&j, r) in idx[..m].iter().zip(&found[..m]) {
+        if let Sid::Table { found: f, .. } = &mut sids[usize::from(j)] {
+            *f = *r;
+            if let Some(r) = r {
+                prefetch(&t.routes6[*r as usize]);
+            }
+        }
+    }
+}
+
 /// For results that are more than an adjacency, the chain the path will read — route,
-/// next hop, LWT state, its template — is fetched a link at a time across the whole
-/// vector, so each link's misses overlap (at 100k routes each is a cache miss).
-fn warm(dp: &Dataplane, keys: &[Key], ents: &[Option<&FlatEnt>]) {
+/// next hop, LWT state, its template (or for an encapsulation, its state and template)
+/// — is fetched a link at a time across the whole vector, so each link's misses overlap
+/// (at 100k routes each is a cache miss).
+/// Returns the IPv6 packets (bit i: packet i) whose route's state is a SID's.
+fn warm(dp: &Dataplane, keys: &[Key], ents: &[Option<&FlatEnt>]) -> u32 {
     let mut routes: [Option<&RouteDp>; VECTOR] = [None; VECTOR];
     for (i, e) in ents.iter().enumerate() {
         if let Some(FlatEnt {
+            adj: None,
+            seg6: Some(s),
+            ..
+        }) = e
+        {
+            prefetch(&**s);
+        }
+        if let Some(FlatEnt {
             res: FlatRes::Route { table, route },
             adj: None,
+            seg6: None,
+            ..
         }) = e
         {
             let t = &dp.tables[*table as usize];
@@ -158,15 +401,25 @@ fn warm(dp: &Dataplane, keys: &[Key], ents: &[Option<&FlatEnt>]) {
         }
     }
     let mut states: [Option<&Lwt>; VECTOR] = [None; VECTOR];
-    for (s, h) in states.iter_mut().zip(&hops) {
+    let mut sids = 0;
+    for (i, (s, h)) in states.iter_mut().zip(&hops).enumerate() {
         if let Some(l) = h.and_then(|h| h.lwt.as_ref()) {
             l.prefetch();
             *s = Some(l);
+            if matches!(l, Lwt::Seg6Local(_)) && matches!(keys[i], Key::V6) {
+                sids |= 1 << i;
+            }
         }
     }
     for l in states.iter().flatten() {
         l.prefetch_data();
     }
+    for e in ents.iter().flatten().filter(|e| e.adj.is_none()) {
+        if let Some(s) = &e.seg6 {
+            s.prefetch_data();
+        }
+    }
+    sids
 }
 
 /// Asks the CPU to start loading `p`'s cache line.
@@ -184,15 +437,17 @@ pub(crate) fn prefetch<T>(p: &T) {
     let _ = p;
 }
 
-/// Runs the rest of the path as [`super::process`] does, with its accounting.
+/// Runs the rest of the path as [`super::process`] does, with its accounting of a
+/// frame of `rx.1` bytes received on `rx.0`.
 #[inline]
 fn finish(
     dp: &Dataplane,
     w: &mut Worker,
     pkt: &mut PacketBuf,
+    rx: (u32, usize),
     rest: impl FnOnce(&mut Cx<'_>, &mut PacketBuf) -> Verdict,
 ) -> Verdict {
-    let (iif, len) = (pkt.meta.iif, pkt.len());
+    let (iif, len) = rx;
     let v = rest(&mut Cx { dp, w }, pkt);
     super::account(w, iif, len, &v, pkt.len());
     if !w.neigh.reinject.is_empty() {

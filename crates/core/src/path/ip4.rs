@@ -6,7 +6,7 @@ use lwt_wire::icmpv4;
 use lwt_wire::{Ipv4Packet, ip_proto};
 
 use super::icmp::Limit;
-use super::lookup::{self, Flow, Res};
+use super::lookup::{self, Flow, Pass, Res};
 use super::output::{self, Hop};
 use super::{Cx, Verdict, icmp};
 use crate::dataplane::{NextHopDp, RouteDp, RouteKind};
@@ -49,24 +49,31 @@ pub(crate) fn route_input_key(
     pkt: &mut PacketBuf,
     key: Option<Ipv4Addr>,
 ) -> Verdict {
-    let (src, dst, proto) = {
-        let ip = Ipv4Packet::new_unchecked(pkt.data());
-        (ip.src_addr(), key.unwrap_or(ip.dst_addr()), ip.protocol())
-    };
+    pass(cx, pkt, key).run(cx, pkt)
+}
+
+/// The input routing pass of the packet as it is now, by `key` or its destination.
+pub(crate) fn pass(cx: &Cx<'_>, pkt: &PacketBuf, key: Option<Ipv4Addr>) -> Pass {
+    let ip = Ipv4Packet::new_unchecked(pkt.data());
+    let (src, dst) = (ip.src_addr(), key.unwrap_or(ip.dst_addr()));
     let iif = pkt.meta.iif;
     let link = cx.dp.link(iif);
     let l3_dev = link.map_or(0, |l| l.l3_dev);
-    let flow = Flow {
-        iif: if l3_dev != 0 { l3_dev } else { iif },
-        oif: 0,
-        l3_table: link.and_then(|l| l.l3_table),
-        src: IpAddr::V4(src),
-        dst: IpAddr::V4(dst),
-        mark: pkt.meta.mark,
-        tun_id: pkt.meta.rx_tun_id(),
-    };
-    let hash = super::flow_hash(&src.octets(), &dst.octets(), proto);
-    routed(cx, pkt, lookup::lookup(cx.dp, &flow), hash)
+    Pass {
+        flow: Flow {
+            iif: if l3_dev != 0 { l3_dev } else { iif },
+            oif: 0,
+            l3_table: link.and_then(|l| l.l3_table),
+            src: IpAddr::V4(src),
+            dst: IpAddr::V4(dst),
+            mark: pkt.meta.mark,
+            tun_id: pkt.meta.rx_tun_id(),
+        },
+        hash: super::flow_hash(&src.octets(), &dst.octets(), ip.protocol()),
+        local_ok: true,
+        src_mac: None,
+        keyed: key.is_some(),
+    }
 }
 
 /// What input routing does with the rules' answer.

@@ -5,7 +5,7 @@ use std::net::{IpAddr, Ipv6Addr};
 use lwt_wire::icmpv6::{self, Icmpv6Packet};
 use lwt_wire::{Ipv6Packet, ip_proto};
 
-use super::lookup::{self, Flow, Res};
+use super::lookup::{self, Flow, Pass, Res};
 use super::output::{self, Hop};
 use super::{Cx, Verdict, icmp};
 use crate::dataplane::{NextHopDp, RouteDp, RouteKind};
@@ -65,25 +65,20 @@ pub(crate) fn route_input_opts(
     src_mac: Option<[u8; 6]>,
     local_ok: bool,
 ) -> Verdict {
-    let (src, dst, nh, flowlabel) = {
-        let ip = Ipv6Packet::new_unchecked(pkt.data());
-        (
-            ip.src_addr(),
-            ip.dst_addr(),
-            ip.next_header(),
-            ip.flow_label(),
-        )
-    };
-    let flow = ingress_flow(cx, &pkt.meta, src, dst);
-    let hash = super::flow_hash(&src.octets(), &dst.octets(), nh) ^ flowlabel;
-    routed(
-        cx,
-        pkt,
-        lookup::lookup(cx.dp, &flow),
-        hash,
-        src_mac,
+    pass(cx, pkt, src_mac, local_ok).run(cx, pkt)
+}
+
+/// The input routing pass of the packet as it is now.
+pub(crate) fn pass(cx: &Cx<'_>, pkt: &PacketBuf, src_mac: Option<[u8; 6]>, local_ok: bool) -> Pass {
+    let ip = Ipv6Packet::new_unchecked(pkt.data());
+    let (src, dst) = (ip.src_addr(), ip.dst_addr());
+    Pass {
+        flow: ingress_flow(cx, &pkt.meta, src, dst),
+        hash: super::flow_hash(&src.octets(), &dst.octets(), ip.next_header()) ^ ip.flow_label(),
         local_ok,
-    )
+        src_mac,
+        keyed: false,
+    }
 }
 
 /// What input routing does with the rules' answer.

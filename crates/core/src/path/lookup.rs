@@ -2,8 +2,13 @@
 
 use std::net::IpAddr;
 
+use lwt_fib::{Fib4, Fib6};
+
+use super::output::Hop;
+use super::{Cx, Verdict, ip4, ip6};
 use crate::dataplane::{Dataplane, NextHopDp, RouteDp, RouteKind, RuleActionDp, RuleDp};
-use crate::flat::FlatRes;
+use crate::flat::{Flat, FlatEnt, FlatRes};
+use crate::packet::PacketBuf;
 
 /// The keys of one lookup (the kernel's `flowi`).
 #[derive(Debug, Clone, Copy)]
@@ -19,6 +24,66 @@ pub(crate) struct Flow {
     pub mark: u32,
     /// The id of received tunnel metadata (`flowi_tun_key.tun_id`), 0 without.
     pub tun_id: u64,
+}
+
+/// An input routing pass (`ip_route_input` + `dst_input`) split at its lookup, so that
+/// a vector of packets can batch the lookups: what `route_input` computed before it,
+/// and what it does with the answer ([`Pass::finish`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Pass {
+    pub flow: Flow,
+    /// The flow hash ECMP and `seg6_flowlabel` use.
+    pub hash: u32,
+    /// Whether a local result delivers (false: SID re-entry, a silent discard).
+    pub local_ok: bool,
+    /// The sender's MAC, for a received IPv6 packet (NDP replies).
+    pub src_mac: Option<[u8; 6]>,
+    /// Looked up by another address than the packet's destination (End.DX4's nh4).
+    pub keyed: bool,
+}
+
+impl Pass {
+    /// The looked-up address, as the FIB keys it.
+    pub(crate) fn key(&self) -> u128 {
+        match self.flow.dst {
+            IpAddr::V4(a) => u128::from(u32::from(a)),
+            IpAddr::V6(a) => u128::from(a),
+        }
+    }
+
+    /// Looks up and finishes the pass.
+    pub(crate) fn run(&self, cx: &mut Cx<'_>, pkt: &mut PacketBuf) -> Verdict {
+        match flat_entry(cx.dp, self.flow.l3_table, self.flow.dst) {
+            Some(e) => self.finish_flat(cx, pkt, e),
+            None => self.finish(cx, pkt, lookup(cx.dp, &self.flow)),
+        }
+    }
+
+    /// Finishes with the flattened walk's entry: straight to its adjacency when it has
+    /// one. (Not a host entry's for a keyed pass: that is the looked-up address's own,
+    /// not where the packet goes.)
+    pub(crate) fn finish_flat(&self, cx: &mut Cx<'_>, pkt: &mut PacketBuf, e: &FlatEnt) -> Verdict {
+        let v6 = self.flow.dst.is_ipv6();
+        match &e.adj {
+            Some(a) if !(self.keyed && e.host) => {
+                if v6 {
+                    ip6::forward_hop(cx, pkt, Hop::Adj(a))
+                } else {
+                    ip4::forward_hop(cx, pkt, Hop::Adj(a))
+                }
+            }
+            _ => self.finish(cx, pkt, res(cx.dp, e.res, v6)),
+        }
+    }
+
+    /// What input routing does with the rules' answer.
+    pub(crate) fn finish(&self, cx: &mut Cx<'_>, pkt: &mut PacketBuf, res: Res<'_>) -> Verdict {
+        if self.flow.dst.is_ipv6() {
+            ip6::routed(cx, pkt, res, self.hash, self.src_mac, self.local_ok)
+        } else {
+            ip4::routed(cx, pkt, res, self.hash)
+        }
+    }
 }
 
 /// What the rules and tables decided.
@@ -67,20 +132,8 @@ fn rule_matches(r: &RuleDp, f: &Flow) -> bool {
 /// Runs the rules in priority order; a lookup rule whose table has no match (or hits a
 /// `throw` route) falls through to the next rule, as in the kernel.
 pub(crate) fn lookup<'a>(dp: &'a Dataplane, f: &Flow) -> Res<'a> {
-    // Outside a VRF, a flattened walk answers in one lookup.
-    if f.l3_table.is_none() {
-        match f.dst {
-            IpAddr::V4(a) => {
-                if let Some(flat) = &dp.flat4 {
-                    return res(dp, flat.lookup(u32::from(a)), false);
-                }
-            }
-            IpAddr::V6(a) => {
-                if let Some(flat) = &dp.flat6 {
-                    return res(dp, flat.lookup(u128::from(a)), true);
-                }
-            }
-        }
+    if let Some(e) = flat_entry(dp, f.l3_table, f.dst) {
+        return res(dp, e.res, f.dst.is_ipv6());
     }
     let rules = if f.dst.is_ipv6() {
         &dp.rules6
@@ -111,7 +164,39 @@ pub(crate) fn lookup<'a>(dp: &'a Dataplane, f: &Flow) -> Res<'a> {
     Res::NoRoute
 }
 
-/// A flattened walk's answer as the walk gives it.
+/// The answer of the flattened walk of the L3 domain (`l3_table`: a VRF's), in one
+/// lookup, when that domain's walk was flattened.
+#[inline]
+pub(crate) fn flat_entry(dp: &Dataplane, l3_table: Option<u32>, dst: IpAddr) -> Option<&FlatEnt> {
+    let e = match dst {
+        IpAddr::V4(a) => domain4(dp, l3_table)?.lookup(a.into()),
+        IpAddr::V6(a) => domain6(dp, l3_table)?.lookup(a.into()),
+    };
+    match e.res {
+        FlatRes::PastL3mdev => flat_entry(dp, None, dst),
+        _ => Some(e),
+    }
+}
+
+/// The flattened IPv4 walk of the default L3 domain or of a VRF's (`l3_table`).
+#[inline]
+pub(crate) fn domain4(dp: &Dataplane, l3_table: Option<u32>) -> Option<&Flat<Fib4>> {
+    match l3_table {
+        None => dp.flat4.as_ref(),
+        Some(t) => dp.table(t)?.vrf4.as_ref(),
+    }
+}
+
+/// The flattened IPv6 walk of the default L3 domain or of a VRF's (`l3_table`).
+#[inline]
+pub(crate) fn domain6(dp: &Dataplane, l3_table: Option<u32>) -> Option<&Flat<Fib6>> {
+    match l3_table {
+        None => dp.flat6.as_ref(),
+        Some(t) => dp.table(t)?.vrf6.as_ref(),
+    }
+}
+
+/// A flattened walk's answer as the walk gives it (`PastL3mdev` already resolved).
 #[inline]
 pub(crate) fn res(dp: &Dataplane, r: FlatRes, v6: bool) -> Res<'_> {
     match r {
@@ -120,7 +205,7 @@ pub(crate) fn res(dp: &Dataplane, r: FlatRes, v6: bool) -> Res<'_> {
             let routes = if v6 { &t.routes6 } else { &t.routes4 };
             Res::Route(&routes[route as usize])
         }
-        FlatRes::NoRoute => Res::NoRoute,
+        FlatRes::NoRoute | FlatRes::PastL3mdev => Res::NoRoute,
         FlatRes::RuleBlackhole => Res::RuleBlackhole,
         FlatRes::RuleUnreachable => Res::RuleUnreachable,
         FlatRes::RuleProhibit => Res::RuleProhibit,

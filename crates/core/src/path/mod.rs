@@ -35,6 +35,7 @@ pub use icmp::RateLimiter;
 pub(crate) use lookup::resolve_plain;
 pub use lookup::{GetError, route_get};
 pub use neigh::{Learnt, Neighbours, state_name};
+pub(crate) use seg6local::sid_adjacency;
 pub(crate) use vxlan::templates as vxlan_templates;
 
 /// What happens to a packet.
@@ -271,7 +272,7 @@ pub(crate) fn lwt_input(
     // The route replaces any received tunnel metadata (`skb_dst_drop`).
     pkt.meta.tun = None;
     match lwt {
-        crate::lwt::Lwt::Seg6(_) => seg6::input(cx, pkt, lwt, hash),
+        crate::lwt::Lwt::Seg6(s) => seg6::input(cx, pkt, s, hash),
         crate::lwt::Lwt::Seg6Local(sl) => seg6local::input(cx, pkt, sl, hash),
         // No input redirect: callers check `has_input` first.
         crate::lwt::Lwt::IpTun(_) | crate::lwt::Lwt::Mpls(_) => {

@@ -6,7 +6,7 @@ use lwt_wire::{ethertype, ip_proto};
 use super::{Cx, Verdict, icmp, ip6};
 use crate::drop_reason::DropReason;
 use crate::lwt::Lwt;
-use crate::lwt::seg6::Mode;
+use crate::lwt::seg6::{Mode, Seg6Encap};
 use crate::packet::PacketBuf;
 
 /// The kernel's per-CPU device-xmit recursion limit guards nested LWT hooks.
@@ -21,10 +21,7 @@ pub(crate) fn enter(pkt: &mut PacketBuf) -> Result<(), DropReason> {
 }
 
 /// Encapsulates according to the mode; the packet's data starts at its L3 header.
-fn encap(pkt: &mut PacketBuf, lwt: &Lwt, hash: u32, received: bool) -> Result<(), DropReason> {
-    let Lwt::Seg6(s) = lwt else {
-        return Err(DropReason::UnknownProtocol);
-    };
+fn encap(pkt: &mut PacketBuf, s: &Seg6Encap, hash: u32, received: bool) -> Result<(), DropReason> {
     enter(pkt)?;
     let version = pkt.data().first().map_or(0, |b| b >> 4);
     if s.mode.is_l2() {
@@ -51,11 +48,8 @@ fn encap(pkt: &mut PacketBuf, lwt: &Lwt, hash: u32, received: bool) -> Result<()
 /// Unlike the kernel, an inner packet that would not fit the route's device once
 /// encapsulated is answered here, to its sender, with the MTU less the encapsulation
 /// (the kernel lets the outer packet fail later and sends the error to itself).
-pub(crate) fn input(cx: &mut Cx<'_>, pkt: &mut PacketBuf, lwt: &Lwt, hash: u32) -> Verdict {
-    if let Lwt::Seg6(s) = lwt
-        && !s.mode.is_l2()
-        && pkt.len() > s.inner_mtu()
-    {
+pub(crate) fn input(cx: &mut Cx<'_>, pkt: &mut PacketBuf, s: &Seg6Encap, hash: u32) -> Verdict {
+    if !s.mode.is_l2() && pkt.len() > s.inner_mtu() {
         let mtu = s.inner_mtu() as u32;
         return match pkt.data().first().map(|b| b >> 4) {
             Some(6) => icmp::error6(
@@ -76,13 +70,11 @@ pub(crate) fn input(cx: &mut Cx<'_>, pkt: &mut PacketBuf, lwt: &Lwt, hash: u32) 
             _ => Verdict::Drop(DropReason::FragmentationNeeded),
         };
     }
-    match encap(pkt, lwt, hash, true) {
-        Ok(()) => match lwt {
-            // The outer route is known: forward without routing again.
-            Lwt::Seg6(s) if s.post.is_some() => {
-                ip6::forward(cx, pkt, s.post.as_deref().expect("checked"))
-            }
-            _ => ip6::route_input(cx, pkt, None),
+    match encap(pkt, s, hash, true) {
+        // The outer route is known: forward without routing again.
+        Ok(()) => match &s.post {
+            Some(post) => ip6::forward(cx, pkt, post),
+            None => ip6::route_input(cx, pkt, None),
         },
         Err(r) => Verdict::Drop(r),
     }
@@ -96,7 +88,10 @@ pub(crate) fn output(
     hash: u32,
     l3_iif: u32,
 ) -> Verdict {
-    match encap(pkt, lwt, hash, false) {
+    let Lwt::Seg6(s) = lwt else {
+        return Verdict::Drop(DropReason::UnknownProtocol);
+    };
+    match encap(pkt, s, hash, false) {
         Ok(()) => ip6::output_local(cx, pkt, l3_iif),
         Err(r) => Verdict::Drop(r),
     }

@@ -3,7 +3,7 @@
 
 use lwt_wire::ip_proto;
 
-use super::{Next, Step, advance, srh_with_sl};
+use super::{Next, Reroute, Step, advance, srh_with_sl};
 use crate::drop_reason::DropReason;
 use crate::lwt::seg6local::Seg6Local;
 use crate::packet::PacketBuf;
@@ -15,7 +15,7 @@ pub(crate) fn b6(cx: &mut Cx<'_>, pkt: &mut PacketBuf, sl: &Seg6Local) -> Step {
     srh_with_sl(cx, pkt)?;
     let srh = sl.srh.as_ref().ok_or(DropReason::SrhInvalid)?;
     srh.apply(pkt, ip_proto::ROUTING, Some(0), 0)?;
-    Ok(Next::Route6 { local_ok: false })
+    Ok(Next::Reroute(Reroute::V6 { local_ok: false }))
 }
 
 /// End.B6.Encaps: next segment of the inner packet, then H.Encaps with the configured SRH.
@@ -25,5 +25,5 @@ pub(crate) fn b6_encaps(cx: &mut Cx<'_>, pkt: &mut PacketBuf, sl: &Seg6Local) ->
     let srh = sl.srh.as_ref().ok_or(DropReason::SrhInvalid)?;
     let hash = super::super::flow_hash(&pkt.data()[8..24], &pkt.data()[24..40], 41);
     srh.apply(pkt, ip_proto::IPV6, Some(0), hash)?;
-    Ok(Next::Route6 { local_ok: false })
+    Ok(Next::Reroute(Reroute::V6 { local_ok: false }))
 }

@@ -2,7 +2,7 @@
 
 use lwt_wire::{Ipv4Packet, Ipv6Packet, SrhPacket, ip_proto};
 
-use super::{Next, Step, hmac_check};
+use super::{Next, Reroute, Step, hmac_check};
 use crate::dataplane::LinkDpKind;
 use crate::drop_reason::DropReason;
 use crate::lwt::seg6local::Seg6Local;
@@ -78,8 +78,12 @@ pub(crate) fn dx6(cx: &mut Cx<'_>, pkt: &mut PacketBuf, sl: &Seg6Local) -> Step 
     decap(cx, pkt, ip_proto::IPV6)?;
     inner6(pkt)?;
     Ok(match sl.nh6.filter(|a| !a.is_unspecified()) {
-        Some(nh) => Next::Nexthop6 { nh, oif: None },
-        None => Next::Route6 { local_ok: false },
+        Some(nh) => Next::Nexthop6 {
+            nh,
+            oif: None,
+            adj: sl.adj,
+        },
+        None => Next::Reroute(Reroute::V6 { local_ok: false }),
     })
 }
 
@@ -87,9 +91,9 @@ pub(crate) fn dx6(cx: &mut Cx<'_>, pkt: &mut PacketBuf, sl: &Seg6Local) -> Step 
 pub(crate) fn dx4(cx: &mut Cx<'_>, pkt: &mut PacketBuf, sl: &Seg6Local) -> Step {
     decap(cx, pkt, ip_proto::IPIP)?;
     inner4(pkt)?;
-    Ok(Next::Route4 {
+    Ok(Next::Reroute(Reroute::V4 {
         key: sl.nh4.filter(|a| !a.is_unspecified()),
-    })
+    }))
 }
 
 /// End.DT6: legacy mode looks up the inner destination in `table` (local delivery
@@ -98,7 +102,7 @@ pub(crate) fn dt6(cx: &mut Cx<'_>, pkt: &mut PacketBuf, sl: &Seg6Local) -> Step 
     decap(cx, pkt, ip_proto::IPV6)?;
     inner6(pkt)?;
     Ok(match sl.vrf {
-        Some(ifindex) => Next::Vrf { ifindex, v6: true },
+        Some(ifindex) => Next::Reroute(Reroute::Vrf { ifindex, v6: true }),
         None => Next::Table6 {
             table: sl.table.unwrap_or(0),
             local_ok: true,
@@ -110,10 +114,10 @@ pub(crate) fn dt6(cx: &mut Cx<'_>, pkt: &mut PacketBuf, sl: &Seg6Local) -> Step 
 pub(crate) fn dt4(cx: &mut Cx<'_>, pkt: &mut PacketBuf, sl: &Seg6Local) -> Step {
     decap(cx, pkt, ip_proto::IPIP)?;
     inner4(pkt)?;
-    Ok(Next::Vrf {
+    Ok(Next::Reroute(Reroute::Vrf {
         ifindex: sl.vrf.unwrap_or(0),
         v6: false,
-    })
+    }))
 }
 
 /// End.DT46: End.DT4 or End.DT6 (VRF mode) by the inner protocol.
@@ -123,10 +127,10 @@ pub(crate) fn dt46(cx: &mut Cx<'_>, pkt: &mut PacketBuf, sl: &Seg6Local) -> Step
         Ok((ip_proto::IPV6, _)) => {
             decap(cx, pkt, ip_proto::IPV6)?;
             inner6(pkt)?;
-            Ok(Next::Vrf {
+            Ok(Next::Reroute(Reroute::Vrf {
                 ifindex: sl.vrf.unwrap_or(0),
                 v6: true,
-            })
+            }))
         }
         _ => Err(DropReason::WrongInnerHeader),
     }

@@ -3,7 +3,7 @@
 use lwt_wire::srh::SrhPacket;
 use lwt_wire::{Ipv6Packet, ip_proto};
 
-use super::{Next, Step, advance, hmac_check, srh_with_sl, valid_srh};
+use super::{Next, Reroute, Step, advance, hmac_check, srh_with_sl, valid_srh};
 use crate::drop_reason::DropReason;
 use crate::lwt::seg6local::Seg6Local;
 use crate::packet::PacketBuf;
@@ -13,20 +13,24 @@ use crate::path::Cx;
 pub(crate) fn end(cx: &mut Cx<'_>, pkt: &mut PacketBuf, sl: &Seg6Local) -> Step {
     if let Some((b, f)) = sl.csid {
         if csid_shift(pkt, b, f) {
-            return Ok(Next::Route6 { local_ok: false });
+            return Ok(Next::Reroute(Reroute::V6 { local_ok: false }));
         }
     } else if sl.psp {
         return end_psp(cx, pkt);
     }
     let off = srh_with_sl(cx, pkt)?;
     advance(pkt, off)?;
-    Ok(Next::Route6 { local_ok: false })
+    Ok(Next::Reroute(Reroute::V6 { local_ok: false }))
 }
 
 /// End.X: as End, then towards the configured adjacency.
 pub(crate) fn end_x(cx: &mut Cx<'_>, pkt: &mut PacketBuf, sl: &Seg6Local) -> Step {
     let nh = sl.nh6.unwrap_or(std::net::Ipv6Addr::UNSPECIFIED);
-    let next = Next::Nexthop6 { nh, oif: sl.oif };
+    let next = Next::Nexthop6 {
+        nh,
+        oif: sl.oif,
+        adj: sl.adj,
+    };
     if let Some((b, f)) = sl.csid
         && csid_shift(pkt, b, f)
     {
@@ -99,11 +103,11 @@ fn end_psp(cx: &mut Cx<'_>, pkt: &mut PacketBuf) -> Step {
             if !pkt.remove_gap(off, len) {
                 return Err(DropReason::PspPopFailed);
             }
-            Ok(Next::Route6 { local_ok: false })
+            Ok(Next::Reroute(Reroute::V6 { local_ok: false }))
         }
         _ => {
             advance(pkt, off)?;
-            Ok(Next::Route6 { local_ok: false })
+            Ok(Next::Reroute(Reroute::V6 { local_ok: false }))
         }
     }
 }

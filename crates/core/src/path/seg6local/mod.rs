@@ -13,34 +13,56 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use lwt_wire::Ipv6Packet;
 use lwt_wire::srh::{self, SrhPacket};
 
-use super::lookup::{self, Flow, Res};
+use super::lookup::{self, Flow, Pass, Res};
+use super::output::Hop;
 use super::{Cx, Verdict, icmp, ip4, ip6};
-use crate::dataplane::{LinkDpKind, NextHopDp, RouteKind};
+use crate::dataplane::{Adj, Dataplane, LinkDpKind, NextHopDp, RouteDp, RouteKind};
 use crate::drop_reason::DropReason;
 use crate::lwt::hmac;
 use crate::lwt::seg6local::{Action, Seg6Local};
 use crate::packet::PacketBuf;
 
 /// What to do with the packet once the behaviour has rewritten it.
+#[derive(Debug, Clone, Copy)]
 pub(crate) enum Next {
-    /// Input lookup of the IPv6 destination; a local result is discarded unless allowed.
-    Route6 { local_ok: bool },
+    /// Input routing again (a vector batches these lookups).
+    Reroute(Reroute),
     /// Forward towards an explicit next hop (End.X, End.DX6 with nh6): the neighbour is
-    /// that address unless its route has a gateway (the kernel's KNOWN_NH).
-    Nexthop6 { nh: Ipv6Addr, oif: Option<u32> },
+    /// that address unless its route has a gateway (the kernel's KNOWN_NH). `adj`: what
+    /// that resolves to from the default L3 domain, when the snapshot could tell.
+    Nexthop6 {
+        nh: Ipv6Addr,
+        oif: Option<u32>,
+        adj: Option<Adj>,
+    },
     /// Look up the destination in one table only.
     Table6 { table: u32, local_ok: bool },
-    /// IPv4 input routing, optionally keyed by another address (End.DX4's nh4).
-    Route4 { key: Option<Ipv4Addr> },
-    /// Receive the decapsulated packet on a VRF device and route it in its table.
-    Vrf { ifindex: u32, v6: bool },
     /// Send the frame unchanged on a link (End.DX2).
     Tx(u32),
+}
+
+/// The input routing passes a behaviour can end with.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Reroute {
+    /// Input lookup of the IPv6 destination; a local result is discarded unless allowed.
+    V6 { local_ok: bool },
+    /// IPv4 input routing, optionally keyed by another address (End.DX4's nh4).
+    V4 { key: Option<Ipv4Addr> },
+    /// Receive the decapsulated packet on a VRF device and route it in its table.
+    Vrf { ifindex: u32, v6: bool },
 }
 
 pub(crate) type Step = Result<Next, DropReason>;
 
 pub(crate) fn input(cx: &mut Cx<'_>, pkt: &mut PacketBuf, sl: &Seg6Local, hash: u32) -> Verdict {
+    match begin(cx, pkt, sl) {
+        Ok(next) => perform(cx, pkt, next, hash),
+        Err(v) => v,
+    }
+}
+
+/// The behaviour, counted under the SID: what is left to do, or the drop.
+pub(crate) fn begin(cx: &mut Cx<'_>, pkt: &mut PacketBuf, sl: &Seg6Local) -> Result<Next, Verdict> {
     let len = pkt.len();
     let step = if pkt.data().first().map(|b| b >> 4) != Some(6) {
         Err(DropReason::Ipv6Malformed)
@@ -50,11 +72,11 @@ pub(crate) fn input(cx: &mut Cx<'_>, pkt: &mut PacketBuf, sl: &Seg6Local, hash: 
     match step {
         Ok(next) => {
             cx.w.stats.sid(sl.slot).ok.add(len);
-            perform(cx, pkt, next, hash)
+            Ok(next)
         }
         Err(r) => {
             cx.w.stats.sid_drop(sl.slot, r);
-            Verdict::Drop(r)
+            Err(Verdict::Drop(r))
         }
     }
 }
@@ -76,103 +98,165 @@ fn behave(cx: &mut Cx<'_>, pkt: &mut PacketBuf, sl: &Seg6Local) -> Step {
     }
 }
 
-fn perform(cx: &mut Cx<'_>, pkt: &mut PacketBuf, next: Next, hash: u32) -> Verdict {
+/// The step after the behaviour.
+pub(crate) fn perform(cx: &mut Cx<'_>, pkt: &mut PacketBuf, next: Next, hash: u32) -> Verdict {
     match next {
-        Next::Route6 { local_ok } => ip6::route_input_opts(cx, pkt, None, local_ok),
-        Next::Nexthop6 { nh, oif } => toward6(cx, pkt, nh, oif),
-        Next::Table6 { table, local_ok } => {
-            let dst = Ipv6Packet::new_unchecked(pkt.data()).dst_addr();
-            if cx.dp.table(table).is_none() {
-                // A table that does not exist is the blackhole.
-                return Verdict::Drop(DropReason::SidNoRoute);
+        Next::Reroute(r) => match reroute(cx, pkt, r) {
+            Ok(pass) => pass.run(cx, pkt),
+            Err(r) => Verdict::Drop(r),
+        },
+        Next::Nexthop6 { nh, oif, adj } => toward6(cx, pkt, nh, oif, adj),
+        Next::Table6 { table, local_ok } => match cx.dp.table(table) {
+            Some(t) => {
+                let dst = Ipv6Packet::new_unchecked(pkt.data()).dst_addr();
+                in_table(cx, pkt, t.lookup6(dst), local_ok, hash)
             }
-            match lookup::lookup_table(cx.dp, table, IpAddr::V6(dst)) {
-                // The table's null entry: ICMPv6 no route, as `ip6_pkt_discard` sends.
-                None => icmp::error6(
-                    cx,
-                    pkt,
-                    lwt_wire::icmpv6::TYPE_DEST_UNREACH,
-                    0,
-                    0,
-                    DropReason::SidNoRoute,
-                ),
-                Some(r) if r.kind == RouteKind::Local && !local_ok => {
-                    Verdict::Drop(DropReason::SidLocalDelivery)
-                }
-                Some(r) => ip6::dispatch(cx, pkt, r, hash, None),
-            }
+            // A table that does not exist is the blackhole.
+            None => Verdict::Drop(DropReason::SidNoRoute),
+        },
+        Next::Tx(oif) => Verdict::Tx(oif),
+    }
+}
+
+/// What a lookup in one table only (End.T, End.DT6 legacy mode) does with its answer.
+pub(crate) fn in_table(
+    cx: &mut Cx<'_>,
+    pkt: &mut PacketBuf,
+    found: Option<&RouteDp>,
+    local_ok: bool,
+    hash: u32,
+) -> Verdict {
+    match found {
+        // The table's null entry: ICMPv6 no route, as `ip6_pkt_discard` sends.
+        None => icmp::error6(
+            cx,
+            pkt,
+            lwt_wire::icmpv6::TYPE_DEST_UNREACH,
+            0,
+            0,
+            DropReason::SidNoRoute,
+        ),
+        Some(r) if r.kind == RouteKind::Local && !local_ok => {
+            Verdict::Drop(DropReason::SidLocalDelivery)
         }
-        Next::Route4 { key } => ip4::route_input_key(cx, pkt, key),
-        Next::Vrf { ifindex, v6 } => {
+        Some(r) => ip6::dispatch(cx, pkt, r, hash, None),
+    }
+}
+
+/// The routing pass up to its lookup; `Err` when the VRF device is gone.
+pub(crate) fn reroute(cx: &Cx<'_>, pkt: &mut PacketBuf, r: Reroute) -> Result<Pass, DropReason> {
+    Ok(match r {
+        Reroute::V6 { local_ok } => ip6::pass(cx, pkt, None, local_ok),
+        Reroute::V4 { key } => ip4::pass(cx, pkt, key),
+        Reroute::Vrf { ifindex, v6 } => {
             if cx
                 .dp
                 .link(ifindex)
                 .is_none_or(|l| l.kind != LinkDpKind::Vrf)
             {
-                return Verdict::Drop(DropReason::VrfGone);
+                return Err(DropReason::VrfGone);
             }
             // vrf_l3_rcv: the VRF device becomes the ingress device.
             pkt.meta.iif = ifindex;
             if v6 {
-                ip6::route_input(cx, pkt, None)
+                ip6::pass(cx, pkt, None, true)
             } else {
-                ip4::route_input(cx, pkt)
+                ip4::pass(cx, pkt, None)
             }
         }
-        Next::Tx(oif) => Verdict::Tx(oif),
-    }
+    })
 }
 
 /// `seg6_lookup_any_nexthop` with an explicit next hop, then `ip6_forward`.
-fn toward6(cx: &mut Cx<'_>, pkt: &mut PacketBuf, nh: Ipv6Addr, oif: Option<u32>) -> Verdict {
-    if let Some(oif) = oif
-        && (nh.is_unicast_link_local() || nh.is_unspecified())
-    {
-        let hop = NextHopDp {
-            gateway: Some(IpAddr::V6(nh)),
-            oif,
-            weight: 1,
-            lwt: None,
-            adj: None,
-        };
-        return ip6::forward(cx, pkt, &hop);
-    }
+fn toward6(
+    cx: &mut Cx<'_>,
+    pkt: &mut PacketBuf,
+    nh: Ipv6Addr,
+    oif: Option<u32>,
+    adj: Option<Adj>,
+) -> Verdict {
     let (iif, mark) = (pkt.meta.iif, pkt.meta.mark);
     let link = cx.dp.link(iif);
+    let l3_table = link.and_then(|l| l.l3_table);
+    if let Some(a) = &adj
+        && l3_table.is_none()
+    {
+        return ip6::forward_hop(cx, pkt, Hop::Adj(a));
+    }
     let l3_dev = link.map_or(0, |l| l.l3_dev);
-    let src = Ipv6Packet::new_unchecked(pkt.data()).src_addr();
     let flow = Flow {
         iif: if l3_dev != 0 { l3_dev } else { iif },
         oif: oif.unwrap_or(0),
-        l3_table: link.and_then(|l| l.l3_table),
-        src: IpAddr::V6(src),
+        l3_table,
+        src: IpAddr::V6(Ipv6Packet::new_unchecked(pkt.data()).src_addr()),
         dst: IpAddr::V6(nh),
         mark,
         tun_id: 0,
     };
-    let route = match lookup::lookup(cx.dp, &flow) {
-        Res::Route(r) => r,
-        _ => return Verdict::Drop(DropReason::SidNoRoute),
-    };
-    match route.kind {
-        RouteKind::Unicast => {}
-        RouteKind::Local => return Verdict::Drop(DropReason::SidLocalDelivery),
-        _ => return Verdict::Drop(DropReason::SidNoRoute),
+    match hop6(cx.dp, &flow, oif) {
+        Ok(hop) => ip6::forward(cx, pkt, &hop),
+        Err(r) => Verdict::Drop(r),
     }
-    let chosen = oif
-        .and_then(|o| route.nexthops.iter().find(|n| n.oif == o))
-        .or_else(|| lookup::select_nexthop(route, 0));
-    let Some(n) = chosen else {
-        return Verdict::Drop(DropReason::SidNoRoute);
+}
+
+/// The next hop towards `flow.dst` (`seg6_lookup_any_nexthop`): on `oif` directly for a
+/// link-local or unspecified address, else through its route (which must be unicast),
+/// its gateway if it has one, else the address itself.
+fn hop6(dp: &Dataplane, flow: &Flow, oif: Option<u32>) -> Result<NextHopDp, DropReason> {
+    let IpAddr::V6(nh) = flow.dst else {
+        return Err(DropReason::SidNoRoute);
     };
-    let hop = NextHopDp {
-        gateway: Some(n.gateway.unwrap_or(IpAddr::V6(nh))),
-        oif: oif.unwrap_or(n.oif),
+    let direct = |gateway: IpAddr, oif: u32| NextHopDp {
+        gateway: Some(gateway),
+        oif,
         weight: 1,
         lwt: None,
         adj: None,
     };
-    ip6::forward(cx, pkt, &hop)
+    if let Some(oif) = oif
+        && (nh.is_unicast_link_local() || nh.is_unspecified())
+    {
+        return Ok(direct(flow.dst, oif));
+    }
+    let route = match lookup::lookup(dp, flow) {
+        Res::Route(r) => r,
+        _ => return Err(DropReason::SidNoRoute),
+    };
+    match route.kind {
+        RouteKind::Unicast => {}
+        RouteKind::Local => return Err(DropReason::SidLocalDelivery),
+        _ => return Err(DropReason::SidNoRoute),
+    }
+    let chosen = oif
+        .and_then(|o| route.nexthops.iter().find(|n| n.oif == o))
+        .or_else(|| lookup::select_nexthop(route, 0));
+    let n = chosen.ok_or(DropReason::SidNoRoute)?;
+    Ok(direct(n.gateway.unwrap_or(flow.dst), oif.unwrap_or(n.oif)))
+}
+
+/// The adjacency End.X or End.DX6 (`sl`) forwards to from the default L3 domain, when
+/// the rule walk there depends on the destination only (so the packet cannot change
+/// it): computed with the snapshot, as the route's own adjacencies are.
+pub(crate) fn sid_adjacency(dp: &Dataplane, sl: &Seg6Local) -> Option<Adj> {
+    let nh = sl
+        .nh6
+        .filter(|_| matches!(sl.action, Action::EndX | Action::EndDX6))?;
+    if dp.flat6.is_none() || (sl.action == Action::EndDX6 && nh.is_unspecified()) {
+        return None;
+    }
+    // End.DX6 forwards without an oif.
+    let oif = sl.oif.filter(|_| sl.action == Action::EndX);
+    let flow = Flow {
+        iif: 0,
+        oif: oif.unwrap_or(0),
+        l3_table: None,
+        src: IpAddr::V6(Ipv6Addr::UNSPECIFIED),
+        dst: IpAddr::V6(nh),
+        mark: 0,
+        tun_id: 0,
+    };
+    let hop = hop6(dp, &flow, oif).ok()?;
+    dp.adjacency(hop.oif, hop.gateway?)
 }
 
 /// `seg6_hmac_validate_skb` for the SRH at `off`, with the ingress link's
