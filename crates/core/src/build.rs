@@ -535,7 +535,7 @@ fn vxlan_socks(dp: &Dataplane) -> Vec<VxlanSock> {
     socks
 }
 
-/// End.X / End.DX6 next hops resolved to their adjacency (see
+/// End.X / End.DX6 / End.DX4 next hops resolved to their adjacency (see
 /// [`crate::path::sid_adjacency`]).
 fn resolve_sid_adjacencies(dp: &mut Dataplane) {
     let mut found = Vec::new();

@@ -43,7 +43,8 @@ pub struct Stats {
     /// Indexed by the route's counter slot (assigned at install, stable across snapshots).
     pub sids: Vec<SidStats>,
     pub drops: Vec<u64>,
-    /// Drops per (SID slot, reason), for `lwt stats` per behaviour.
+    /// Drops per (SID slot, reason), for `lwt stats` per behaviour; kept in (slot,
+    /// reason) order, so that it does not depend on the order packets were counted in.
     pub sid_drops: Vec<(u32, DropReason, u64)>,
     pub forwarded: u64,
     pub local: u64,
@@ -89,13 +90,13 @@ impl Stats {
     /// Counts a drop that happened inside a SID's behaviour.
     pub fn sid_drop(&mut self, slot: u32, reason: DropReason) {
         self.sid(slot).errors += 1;
-        match self
-            .sid_drops
-            .iter_mut()
-            .find(|(s, r, _)| *s == slot && *r == reason)
-        {
-            Some(e) => e.2 += 1,
-            None => self.sid_drops.push((slot, reason, 1)),
+        self.add_sid_drops(slot, reason, 1);
+    }
+
+    fn add_sid_drops(&mut self, slot: u32, reason: DropReason, n: u64) {
+        match (self.sid_drops).binary_search_by_key(&(slot, reason), |&(s, r, _)| (s, r)) {
+            Ok(i) => self.sid_drops[i].2 += n,
+            Err(i) => self.sid_drops.insert(i, (slot, reason, n)),
         }
     }
 
@@ -122,14 +123,7 @@ impl Stats {
             }
         }
         for &(slot, reason, n) in &other.sid_drops {
-            match self
-                .sid_drops
-                .iter_mut()
-                .find(|(s, r, _)| *s == slot && *r == reason)
-            {
-                Some(e) => e.2 += n,
-                None => self.sid_drops.push((slot, reason, n)),
-            }
+            self.add_sid_drops(slot, reason, n);
         }
         self.forwarded += other.forwarded;
         self.local += other.local;

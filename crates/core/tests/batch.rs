@@ -67,6 +67,7 @@ route add fc00:1::a/128 encap seg6local action End.DX6 nh6 :: dev out0 table 90
 route add fc00:1::b/128 encap seg6local action End.DX6 nh6 2001:db8:101::9 dev out0 table 90
 neigh add fe80::2 lladdr 02:00:00:00:0c:06 dev out1
 route add fc00:1::c/128 encap seg6local action End.X nh6 fe80::2 oif out1 dev out1 table 90
+route add fc00:1::d/128 encap seg6local action End.DX4 nh4 10.100.0.9 dev out0 table 90
 route add 2001:db8:100::/48 via fd01::2 dev out1 table 100
 ";
 
@@ -134,7 +135,7 @@ fn v6_dst(rng: &mut Rng) -> Ipv6Addr {
         "fd00::2".into(),
         "fc00:1::100".into(),
         "fc00:1::4".into(),
-        format!("fc00:1::{:x}", 5 + rng.below(8)),
+        format!("fc00:1::{:x}", 5 + rng.below(9)),
         format!("fc00::{:x}", rng.next() as u16),
         "ff02::1".into(),
         "fe80::1".into(),
@@ -189,7 +190,7 @@ fn frame(rng: &mut Rng) -> Vec<u8> {
         _ => {
             // An SRv6 packet towards a SID, with an IPv4 or IPv6 inner packet.
             let sid = |s: &str| s.parse::<Ipv6Addr>().expect("sid");
-            let decap = format!("fc00:1::{:x}", [4, 6, 7, 8, 10, 11][rng.below(6)]);
+            let decap = format!("fc00:1::{:x}", [4, 6, 7, 8, 10, 11, 13][rng.below(7)]);
             let transit = ["fc00:1::5", "fc00:1::9", "fc00:1::c"][rng.below(3)];
             let segs = match rng.below(5) {
                 0 => vec![sid(&decap)],
@@ -384,8 +385,8 @@ fn flattened_walk_equals_rule_walk() {
 }
 
 /// Adjacencies decided with the snapshot — a flattened result's (a gateway's or a
-/// static neighbour's host entry), End.X's and End.DX6's — forward exactly as resolving
-/// the neighbour per packet does.
+/// static neighbour's host entry), End.X's, End.DX6's and End.DX4's — forward exactly
+/// as resolving the neighbour per packet does.
 #[test]
 fn precomputed_adjacencies_equal_per_packet_resolution() {
     let extra = "rule add to fc00:1::/32 lookup 90 prio 999\n";
@@ -400,8 +401,8 @@ fn precomputed_adjacencies_equal_per_packet_resolution() {
         }
     }
     assert_eq!(
-        sids, 3,
-        "End.X (global, link-local) and End.DX6 nh6 resolved"
+        sids, 4,
+        "End.X (global, link-local), End.DX6 nh6 and End.DX4 nh4 via a gateway resolved"
     );
     let hosts = |dp: &Dataplane| {
         dp.flat4

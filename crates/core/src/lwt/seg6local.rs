@@ -321,8 +321,8 @@ pub struct Seg6Local {
     pub csid: Option<(u8, u8)>,
     /// The route's counter slot.
     pub slot: u32,
-    /// End.X / End.DX6: the adjacency nh6 resolves to from the default L3 domain, set
-    /// with the snapshot (`path::sid_adjacency`).
+    /// End.X / End.DX6 / End.DX4: the adjacency nh6 (nh4) leads to from the default L3
+    /// domain, set with the snapshot (`path::sid_adjacency`).
     pub adj: Option<crate::dataplane::Adj>,
 }
 

@@ -194,7 +194,7 @@ fn behaviours<'a>(
             Err(v) => Sid::Done(v),
             // End.DX4's nh4 is the same key for every packet of the SID: its lookup
             // is cache-resident, there is nothing to overlap.
-            Ok(next @ Next::Reroute(Reroute::V4 { key: Some(_) })) => Sid::Step(next, hash),
+            Ok(next @ Next::Reroute(Reroute::V4 { key: Some(_), .. })) => Sid::Step(next, hash),
             Ok(Next::Reroute(r)) => match seg6local::reroute(&cx, pkt, r) {
                 Ok(pass) => Sid::Pass(pass, None),
                 Err(r) => Sid::Done(Verdict::Drop(r)),
@@ -296,21 +296,15 @@ fn second_round<'a>(dp: &'a Dataplane, sids: &mut [Sid<'a>]) {
             let Some(flat) = lookup::domain6(dp, l3) else {
                 continue;
             };
-            let mut k = [0u128; VECTOR];
-            for (k, j) in k.iter_mut().zip(&idx[..m]) {
-                *k = key(j);
-            }
-            flat.fib.lookup_batch(&k[..m], &mut found[..m]);
+            let lookup = |k: &[u128], o: &mut [Option<u32>]| flat.fib.lookup_batch(k, o);
+            group_lookup(&idx[..m], key, lookup, &mut found);
             &flat.results
         } else {
             let Some(flat) = lookup::domain4(dp, l3) else {
                 continue;
             };
-            let mut k = [0u32; VECTOR];
-            for (k, j) in k.iter_mut().zip(&idx[..m]) {
-                *k = key(j) as u32;
-            }
-            flat.fib.lookup_batch(&k[..m], &mut found[..m]);
+            let lookup = |k: &[u32], o: &mut [Option<u32>]| flat.fib.lookup_batch(k, o);
+            group_lookup(&idx[..m], |j| key(j) as u32, lookup, &mut found);
             &flat.results
         };
         for (&j, r) in idx[..m].iter().zip(&found[..m]) {
@@ -328,10 +322,23 @@ fn second_round<'a>(dp: &'a Dataplane, sids: &mut [Sid<'a>]) {
     }
 }
 
+/// Looks up the keys of a group (`key` of each packet index in `idx`) in one batch.
+fn group_lookup<K: Copy + Default>(
+    idx: &[u8],
+    key: impl Fn(&u8) -> K,
+    lookup_batch: impl FnOnce(&[K], &mut [Option<u32>]),
+    found: &mut [Option<u32>; VECTOR],
+) {
+    let mut keys = [K::default(); VECTOR];
+    for (k, j) in keys.iter_mut().zip(idx) {
+        *k = key(j);
+    }
+    lookup_batch(&keys[..idx.len()], &mut found[..idx.len()]);
+}
+
 /// The lookups in table `t` of the vector, from packet `from` on, in one batch.
 fn table_round(sids: &mut [Sid<'_>], from: usize, t: &TableDp, grouped: &mut [bool; VECTOR]) {
     let mut idx = [0u8; VECTOR];
-    let mut keys = [0u128; VECTOR];
     let mut m = 0;
     for (j, s) in sids.iter().enumerate().skip(from) {
         if let Sid::Table { t: tj, .. } = s
@@ -342,13 +349,12 @@ fn table_round(sids: &mut [Sid<'_>], from: usize, t: &TableDp, grouped: &mut [bo
             m += 1;
         }
     }
-    for (k, &j) in keys.iter_mut().zip(&idx[..m]) {
-        if let Sid::Table { dst, .. } = sids[usize::from(j)] {
-            *k = dst;
-        }
-    }
+    let key = |j: &u8| match sids[usize::from(*j)] {
+        Sid::Table { dst, .. } => dst,
+        _ => 0,
+    };
     let mut found = [None; VECTOR];
-    t.fib6.lookup_batch(&keys[..m], &mut found[..m]);
+    group_lookup(&idx[..m], key, |k, o| t.fib6.lookup_batch(k, o), &mut found);
     for (&j, r) in idx[..m].iter().zip(&found[..m]) {
         if let Sid::Table { found: f, .. } = &mut sids[usize::from(j)] {
             *f = *r;

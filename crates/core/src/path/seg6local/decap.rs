@@ -93,6 +93,7 @@ pub(crate) fn dx4(cx: &mut Cx<'_>, pkt: &mut PacketBuf, sl: &Seg6Local) -> Step 
     inner4(pkt)?;
     Ok(Next::Reroute(Reroute::V4 {
         key: sl.nh4.filter(|a| !a.is_unspecified()),
+        via: sl.adj,
     }))
 }
 

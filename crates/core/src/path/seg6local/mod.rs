@@ -46,8 +46,12 @@ pub(crate) enum Next {
 pub(crate) enum Reroute {
     /// Input lookup of the IPv6 destination; a local result is discarded unless allowed.
     V6 { local_ok: bool },
-    /// IPv4 input routing, optionally keyed by another address (End.DX4's nh4).
-    V4 { key: Option<Ipv4Addr> },
+    /// IPv4 input routing, optionally keyed by another address (End.DX4's nh4); `via`:
+    /// where that key leads from the default L3 domain, when the snapshot could tell.
+    V4 {
+        key: Option<Ipv4Addr>,
+        via: Option<Adj>,
+    },
     /// Receive the decapsulated packet on a VRF device and route it in its table.
     Vrf { ifindex: u32, v6: bool },
 }
@@ -101,6 +105,9 @@ fn behave(cx: &mut Cx<'_>, pkt: &mut PacketBuf, sl: &Seg6Local) -> Step {
 /// The step after the behaviour.
 pub(crate) fn perform(cx: &mut Cx<'_>, pkt: &mut PacketBuf, next: Next, hash: u32) -> Verdict {
     match next {
+        Next::Reroute(Reroute::V4 { via: Some(a), .. }) if default_domain(cx, pkt) => {
+            ip4::forward_hop(cx, pkt, Hop::Adj(&a))
+        }
         Next::Reroute(r) => match reroute(cx, pkt, r) {
             Ok(pass) => pass.run(cx, pkt),
             Err(r) => Verdict::Drop(r),
@@ -147,7 +154,7 @@ pub(crate) fn in_table(
 pub(crate) fn reroute(cx: &Cx<'_>, pkt: &mut PacketBuf, r: Reroute) -> Result<Pass, DropReason> {
     Ok(match r {
         Reroute::V6 { local_ok } => ip6::pass(cx, pkt, None, local_ok),
-        Reroute::V4 { key } => ip4::pass(cx, pkt, key),
+        Reroute::V4 { key, .. } => ip4::pass(cx, pkt, key),
         Reroute::Vrf { ifindex, v6 } => {
             if cx
                 .dp
@@ -175,14 +182,14 @@ fn toward6(
     oif: Option<u32>,
     adj: Option<Adj>,
 ) -> Verdict {
-    let (iif, mark) = (pkt.meta.iif, pkt.meta.mark);
-    let link = cx.dp.link(iif);
-    let l3_table = link.and_then(|l| l.l3_table);
     if let Some(a) = &adj
-        && l3_table.is_none()
+        && default_domain(cx, pkt)
     {
         return ip6::forward_hop(cx, pkt, Hop::Adj(a));
     }
+    let (iif, mark) = (pkt.meta.iif, pkt.meta.mark);
+    let link = cx.dp.link(iif);
+    let l3_table = link.and_then(|l| l.l3_table);
     let l3_dev = link.map_or(0, |l| l.l3_dev);
     let flow = Flow {
         iif: if l3_dev != 0 { l3_dev } else { iif },
@@ -234,10 +241,27 @@ fn hop6(dp: &Dataplane, flow: &Flow, oif: Option<u32>) -> Result<NextHopDp, Drop
     Ok(direct(n.gateway.unwrap_or(flow.dst), oif.unwrap_or(n.oif)))
 }
 
-/// The adjacency End.X or End.DX6 (`sl`) forwards to from the default L3 domain, when
-/// the rule walk there depends on the destination only (so the packet cannot change
-/// it): computed with the snapshot, as the route's own adjacencies are.
+/// Whether the packet was received in the default L3 domain (where a SID's adjacency,
+/// resolved from there, applies).
+fn default_domain(cx: &Cx<'_>, pkt: &PacketBuf) -> bool {
+    cx.dp
+        .link(pkt.meta.iif)
+        .is_some_and(|l| l.l3_table.is_none())
+}
+
+/// The adjacency End.X, End.DX6 or End.DX4 (`sl`) forwards to from the default L3
+/// domain, when the rule walk there depends on the destination only (so the packet
+/// cannot change it): computed with the snapshot, as the route's own adjacencies are.
 pub(crate) fn sid_adjacency(dp: &Dataplane, sl: &Seg6Local) -> Option<Adj> {
+    if let Some(nh4) = sl
+        .nh4
+        .filter(|a| sl.action == Action::EndDX4 && !a.is_unspecified())
+    {
+        // Input routing keyed by nh4 forwards through its result's adjacency, unless that
+        // is a host entry's (the neighbour is then the packet's destination).
+        let e = lookup::flat_entry(dp, None, IpAddr::V4(nh4))?;
+        return e.adj.filter(|_| !e.host);
+    }
     let nh = sl
         .nh6
         .filter(|_| matches!(sl.action, Action::EndX | Action::EndDX6))?;
