@@ -7,7 +7,7 @@
 //!     valgrind --tool=callgrind --toggle-collect='*process_batch*' \
 //!         target/release/examples/profile_case seg6local End 200000 [ROUTES]
 //!     ... profile_case vxlan decap_v4_underlay/1 200000
-//!     ... profile_case forward ipv4|encap 200000
+//!     ... profile_case forward ipv4|encap 200000 [ROUTES]
 //!
 //! callgrind's total divided by N is the instructions per packet of `process_batch`.
 
@@ -48,7 +48,7 @@ fn main() {
             let c = build();
             (c.dp, c.iif, c.frames)
         }
-        "forward" => forward(name == "encap"),
+        "forward" => forward(name == "encap", routes),
         _ => panic!("{usage}"),
     };
     let mut w = Worker::new();
@@ -69,9 +69,9 @@ fn main() {
     println!("{tx} packets through {bench} {name}");
 }
 
-/// IPv4 packets over a 1k-route table: plain forwarding, or (`encap`) H.Encaps with 2
-/// SIDs, one first SID per route.
-fn forward(encap: bool) -> (Dataplane, u32, Vec<Vec<u8>>) {
+/// IPv4 packets over a table of `routes` /24s (1k by default): plain forwarding, or
+/// (`encap`) H.Encaps with 2 SIDs, one first SID per route.
+fn forward(encap: bool, routes: usize) -> (Dataplane, u32, Vec<Vec<u8>>) {
     let mut cfg = String::from(
         "link add in0 address 02:00:00:00:00:01 type port\nlink add out0 address 02:00:00:00:00:02 type port\n\
          link set in0 up\nlink set out0 up\naddr add 10.0.0.1/24 dev in0\naddr add 10.9.0.1/24 dev out0\n\
@@ -79,7 +79,8 @@ fn forward(encap: bool) -> (Dataplane, u32, Vec<Vec<u8>>) {
          addr add fd00::1/64 dev out0\nneigh add fd00::2 lladdr 02:00:00:00:0c:02 dev out0\n\
          route add fc00::/16 via fd00::2 dev out0\n",
     );
-    for i in 0..1000u32 {
+    let prefix = |i: u32| (0x0A64_0000u32 + (i << 8)).to_be_bytes();
+    for i in 0..routes as u32 {
         let via = if encap {
             format!(
                 "encap seg6 mode encap segs fc00::{:x},fc00::2 dev out0",
@@ -88,16 +89,19 @@ fn forward(encap: bool) -> (Dataplane, u32, Vec<Vec<u8>>) {
         } else {
             "via 10.9.0.2 dev out0".into()
         };
-        cfg += &format!("route add 10.{}.{}.0/24 {via}\n", 100 + i / 256, i % 256);
+        let [a, b, c, _] = prefix(i);
+        cfg += &format!("route add {a}.{b}.{c}.0/24 {via}\n");
     }
     let lines = lwt_config::parse_batch(&cfg).unwrap();
     let mut r = Router::new();
     r.apply_all(lines.iter().map(|(_, _, q)| &q.cmd)).unwrap();
     let iif = r.link_by_name("in0").unwrap().ifindex;
     let dp = r.dataplane();
-    let frames: Vec<Vec<u8>> = (0..1024u32)
+    // Spread over the table: a stride coprime with any table size below 7919².
+    let frames: Vec<Vec<u8>> = (0..16384u32)
         .map(|i| {
-            let dst = [10u8, 100 + (i % 1000 / 256) as u8, (i % 256) as u8, 7];
+            let [a, b, c, _] = prefix((i * 7919) % routes as u32);
+            let dst = [a, b, c, 7];
             let mut f = vec![2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0x0a, 1, 8, 0];
             let mut ip = vec![0x45, 0, 0, 46, 0, 1, 0, 0, 64, 17, 0, 0, 10, 0, 0, 2];
             ip.extend_from_slice(&dst);

@@ -111,16 +111,19 @@ fn vector<'a>(dp: &'a Dataplane, w: &mut Worker, pkts: &mut [PacketBuf], out: &m
     }
     let to_sids = warm(dp, &keys[..n], &ents[..n]);
     // SID behaviours run up to their routing pass, whose lookups then overlap too.
-    let mut sids: [Sid<'a>; VECTOR] = [Sid::None; VECTOR];
+    // (Left uninitialised when the vector holds no SID packet: it is a few KiB.)
+    let mut sids: Option<[Sid<'a>; VECTOR]> = None;
     if to_sids != 0 {
-        behaviours(dp, w, pkts, &ents, to_sids, &mut sids);
+        let sids = sids.insert([Sid::None; VECTOR]);
+        behaviours(dp, w, pkts, &ents, to_sids, sids);
         second_round(dp, &mut sids[..n]);
     }
     for (i, pkt) in pkts.iter_mut().enumerate() {
         let res = ents[i].map_or(FlatRes::NoRoute, |e| e.res);
         let adj = ents[i].and_then(|e| e.adj.as_ref());
         let encap = || ents[i].and_then(|e| e.seg6.as_deref());
-        out[i] = match (&sids[i], keys[i]) {
+        let sid = sids.as_ref().map_or(&Sid::None, |s| &s[i]);
+        out[i] = match (sid, keys[i]) {
             (Sid::None, Key::Full) => super::process(dp, w, pkt),
             (Sid::None, Key::V4) => finish(dp, w, pkt, rx[i], |cx, pkt| {
                 enter_l3(pkt);
