@@ -10,31 +10,8 @@
 
 use lwt_config::*;
 
-/// None = default (keyword omitted). The same list as `lwt_testkit::next_csid::CASES`,
-/// which the core's checks and the live selftests share; copied here because this crate
-/// has no dev-dependency on lwt-testkit.
-const CASES: &[(Option<u8>, Option<u8>, bool)] = &[
-    (None, None, true),
-    (None, Some(16), true),
-    (Some(16), None, true),
-    (Some(16), Some(32), true),
-    (Some(32), Some(16), true),
-    (Some(48), Some(8), true),
-    (Some(8), Some(48), true),
-    (None, Some(0), false),
-    (Some(0), None, false),
-    (Some(32), Some(0), false),
-    (Some(0), Some(32), false),
-    (Some(17), None, false),
-    (None, Some(17), false),
-    (Some(120), Some(16), false),
-    (Some(16), Some(120), false),
-    (Some(0), Some(128), false),
-    (Some(128), Some(0), false),
-    (Some(130), Some(0), false),
-    (Some(0), Some(130), false),
-    (Some(0), Some(0), false),
-];
+// None = default (keyword omitted); shared with the core's checks and the live selftests.
+use lwt_testkit::next_csid::{BEHAVIOURS, CASES, route_line};
 
 /// The kernel's rule (for documentation; the core owns the real check).
 fn kernel_accepts(b: Option<u8>, f: Option<u8>) -> bool {
@@ -45,23 +22,14 @@ fn kernel_accepts(b: Option<u8>, f: Option<u8>) -> bool {
 }
 
 fn line(action: &str, b: Option<u8>, f: Option<u8>) -> String {
-    let mut s = format!(
-        "ip -6 route add dead:beaf::/32 table 91 encap seg6local action {action} flavors next-csid"
-    );
-    if let Some(b) = b {
-        s += &format!(" lblen {b}");
-    }
-    if let Some(f) = f {
-        s += &format!(" nflen {f}");
-    }
-    s + " dev dum0"
+    format!("ip {}", route_line("add", action, b, f))
 }
 
 #[test]
-fn twenty_cases_parse_and_reach_the_core() {
+fn twenty_cases_parse_as_iproute2_parses_them() {
     assert_eq!(CASES.len(), 20);
-    for action in ["End", "End.X nh6 ::"] {
-        for &(b, f, expect) in CASES {
+    for action in BEHAVIOURS {
+        for (b, f, expect) in CASES {
             let l = line(action, b, f);
             let req = parse_line(&l)
                 .unwrap_or_else(|e| panic!("iproute2 accepts this: {l}\n{e}"))

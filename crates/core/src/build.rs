@@ -174,7 +174,7 @@ impl Router {
                 if seen.insert(r.dst, ()).is_some() {
                     continue;
                 }
-                let rd = self.compile_route(r, &dp.neigh);
+                let rd = self.compile_route(r, &dp);
                 match r.dst.addr {
                     IpAddr::V4(a) => {
                         e4.push((u32::from(a), r.dst.len, t.routes4.len() as u32));
@@ -277,8 +277,9 @@ impl Router {
         VxlanDev::compile(l.ifindex, l.mac.0, v, fdb)
     }
 
-    /// `neigh`: the static neighbours, which give gateways their adjacency.
-    fn compile_route(&self, r: &Route, neigh: &FastMap<(u32, IpAddr), Mac>) -> RouteDp {
+    /// `dp`: the snapshot's links and static neighbours, which give gateways their
+    /// adjacency.
+    fn compile_route(&self, r: &Route, dp: &Dataplane) -> RouteDp {
         // fib6_is_reject: an IPv6 unicast route through the loopback is a reject route.
         let through_lo = r.family == Family::V6
             && r.rtype == RouteType::Unicast
@@ -299,22 +300,12 @@ impl Router {
                     .dev
                     .or_else(|| nh.via.and_then(|g| self.connected_link(g, r.table)))
                     .unwrap_or(0);
-                let gw_mac = nh.via.and_then(|g| neigh.get(&(oif, g)).copied());
                 let lwt = nh
                     .encap
                     .as_ref()
                     .and_then(|e| self.compile_lwt(e, nh, oif, r.slot));
-                let adj = match (gw_mac, &lwt, self.links.get(&oif)) {
-                    (Some(mac), None, Some(l)) if l.up && link_kind(l) == LinkDpKind::Ether => {
-                        let mut macs = [0; 12];
-                        macs[..6].copy_from_slice(&mac);
-                        macs[6..].copy_from_slice(&l.mac.0);
-                        Some(Adj {
-                            oif,
-                            mtu: l.mtu,
-                            macs,
-                        })
-                    }
+                let adj = match (&lwt, nh.via) {
+                    (None, Some(g)) => dp.adjacency(oif, g),
                     _ => None,
                 };
                 NextHopDp {
@@ -589,11 +580,10 @@ fn resolve_seg6_outer_routes(dp: &mut Dataplane) {
     for (ti, v6, ri, ni, post) in found {
         let t = &mut dp.tables[ti];
         let routes = if v6 { &mut t.routes6 } else { &mut t.routes4 };
-        // Not shared yet: the flattened walk's results take their references below.
-        if let Some(Lwt::Seg6(s)) = &mut routes[ri].nexthops[ni].lwt
-            && let Some(s) = std::sync::Arc::get_mut(s)
-        {
-            s.post = Some(post);
+        // Not shared yet (the flattened walk's results take their references later), so
+        // this does not copy.
+        if let Some(Lwt::Seg6(s)) = &mut routes[ri].nexthops[ni].lwt {
+            std::sync::Arc::make_mut(s).post = Some(post);
         }
     }
 }

@@ -4,9 +4,8 @@
 //! and 13 it refuses (`seg6_chk_next_csid_cfg`: each length in (0, 120] and a multiple
 //! of 8, their sum at most 128; the defaults are 32 and 16).
 //!
-//! One list for the tests that check the same cases at different depths (the core's
-//! configuration checks, the live selftests). lwt-config's parser test keeps its own
-//! copy: that crate has no dev-dependency on this kit.
+//! One list for the tests that check the same cases at different depths (lwt-config's
+//! parser, the core's configuration checks, the live selftests).
 
 /// `(lblen, nflen, accepted)`; `None` leaves the option out (the kernel default).
 pub const CASES: [(Option<u8>, Option<u8>, bool); 20] = [
