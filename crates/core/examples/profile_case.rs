@@ -82,10 +82,8 @@ fn forward(encap: bool, routes: usize) -> (Dataplane, u32, Vec<Vec<u8>>) {
     let prefix = |i: u32| (0x0A64_0000u32 + (i << 8)).to_be_bytes();
     for i in 0..routes as u32 {
         let via = if encap {
-            format!(
-                "encap seg6 mode encap segs fc00::{:x},fc00::2 dev out0",
-                i + 16
-            )
+            let sid = std::net::Ipv6Addr::from(0xfc00u128 << 112 | u128::from(i + 16));
+            format!("encap seg6 mode encap segs {sid},fc00::2 dev out0")
         } else {
             "via 10.9.0.2 dev out0".into()
         };

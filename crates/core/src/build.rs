@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::sync::Arc;
 
 use lwt_config as cfg;
 use lwt_config::{Encap, Family, IpPrefix, RouteType, RuleAction};
@@ -577,13 +578,20 @@ fn resolve_seg6_outer_routes(dp: &mut Dataplane) {
             }
         }
     }
+    // One shared copy per distinct next hop: thousands of routes into one tunnel then
+    // read the same cache line.
+    // (No LWT state: `resolve_plain` returns plain next hops only.)
+    type Key = (Option<IpAddr>, u32, u32, Option<Adj>);
+    let mut shared: HashMap<Key, Arc<NextHopDp>> = HashMap::new();
     for (ti, v6, ri, ni, post) in found {
+        let key = (post.gateway, post.oif, post.weight, post.adj);
+        let post = Arc::clone(shared.entry(key).or_insert_with(|| Arc::new(post)));
         let t = &mut dp.tables[ti];
         let routes = if v6 { &mut t.routes6 } else { &mut t.routes4 };
         // Not shared yet (the flattened walk's results take their references later), so
         // this does not copy.
         if let Some(Lwt::Seg6(s)) = &mut routes[ri].nexthops[ni].lwt {
-            std::sync::Arc::make_mut(s).post = Some(post);
+            Arc::make_mut(s).post = Some(post);
         }
     }
 }

@@ -74,7 +74,7 @@ pub struct NextHopDp {
 /// A next hop whose output is decided at snapshot time (the kernel's cached hardware
 /// header, VPP's rewrite adjacency): an Ethernet link that is up, a gateway with a
 /// static neighbour entry, no LWT state. Forwarding through it is a header write.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Adj {
     pub oif: u32,
     pub mtu: u32,

@@ -26,6 +26,7 @@
 //! assert_eq!(fib.lookup(0x0b00_0000), None);
 //! ```
 
+mod hosts;
 mod key;
 mod poptrie;
 mod small;

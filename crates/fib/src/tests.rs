@@ -139,3 +139,43 @@ fn is_send_sync_clone_debug() {
     assert_eq!(fib.clone().lookup(1), Some(1));
     assert!(format!("{fib:?}").contains("prefixes: 1"));
 }
+
+/// Many /128s (a node's SIDs) move out of the trie into the host table: the answers stay
+/// the longest match, for hosts, their neighbours and the covering locator, including
+/// a repeated host (last wins), the all-zero and all-one addresses, and batches.
+#[test]
+fn many_host_routes_split_out() {
+    let loc: u128 = 0xfc00_0000_0001_0000 << 64;
+    let mut t: Vec<(u128, u8, u32)> = vec![(loc, 64, 9), (0, 0, 5)];
+    t.extend((0..40u32).map(|i| (loc | u128::from(i) << 4, 128, 100 + i)));
+    t.extend([
+        (0, 128, 1),
+        (u128::MAX, 128, 2),
+        (loc, 128, 3),
+        (loc, 128, 4),
+    ]);
+    let fib = Fib6::build(&t);
+    assert!(fib.hosts.is_some(), "{fib:?}");
+    // The locator, the default, 40 SIDs (the first is `loc` itself), `::` and all-ones.
+    assert_eq!(fib.len(), 2 + 40 + 2);
+    let cases = [
+        (loc, Some(4)),
+        (loc | 0x10, Some(101)),
+        (loc | 39 << 4, Some(139)),
+        (loc | 0x11, Some(9)),
+        (loc | 40 << 4, Some(9)),
+        (0, Some(1)),
+        (1, Some(5)),
+        (u128::MAX, Some(2)),
+        (u128::MAX - 1, Some(5)),
+    ];
+    let addrs: Vec<u128> = cases.iter().map(|c| c.0).collect();
+    let mut out = vec![None; addrs.len()];
+    fib.lookup_batch(&addrs, &mut out);
+    for (&(a, want), got) in cases.iter().zip(out) {
+        assert_eq!(fib.lookup(a), want, "{a:#x}");
+        assert_eq!(got, want, "batch {a:#x}");
+    }
+    // Below the threshold the trie keeps them.
+    assert!(Fib6::build(&t[..10]).hosts.is_none());
+}

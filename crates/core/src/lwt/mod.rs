@@ -33,19 +33,10 @@ impl Lwt {
     pub(crate) fn prefetch(&self) {
         use crate::path::prefetch;
         match self {
-            Lwt::Seg6(s) => prefetch(&**s),
+            Lwt::Seg6(s) => s.prefetch(),
             Lwt::Seg6Local(s) => prefetch(&**s),
             Lwt::IpTun(s) => prefetch(&**s),
             Lwt::Mpls(s) => prefetch(&**s),
-        }
-    }
-
-    /// Starts loading what the state points to (the seg6 template); call once the
-    /// state itself is loaded.
-    #[inline]
-    pub(crate) fn prefetch_data(&self) {
-        if let Lwt::Seg6(s) = self {
-            s.prefetch_data();
         }
     }
 

@@ -78,42 +78,90 @@ enum HmacFill {
     /// Constant per route (encap modes): already in the template.
     Precomputed,
     /// Depends on the packet (inline: segments[0] and the source come from the packet).
-    PerPacket(HmacKey),
+    PerPacket(Box<HmacKey>),
     /// The key id is not configured: the kernel drops every packet (-ENOENT).
     MissingKey,
 }
 
-/// A compiled `encap seg6` nexthop.
+/// Template bytes kept inside the state: the outer header and an SRH of up to 4
+/// segments, or 2 with the HMAC TLV.
+const INLINE: usize = 120;
+
+/// The bytes the path writes in front of a packet: inline when short, so they share
+/// the state's cache lines (fetched together, not after a pointer chase).
+#[derive(Clone)]
+enum Template {
+    Inline { len: u8, bytes: [u8; INLINE] },
+    Heap(Box<[u8]>),
+}
+
+impl Template {
+    fn new(v: Vec<u8>) -> Template {
+        if v.len() > INLINE {
+            return Template::Heap(v.into_boxed_slice());
+        }
+        let mut bytes = [0; INLINE];
+        bytes[..v.len()].copy_from_slice(&v);
+        Template::Inline {
+            len: v.len() as u8,
+            bytes,
+        }
+    }
+}
+
+impl std::ops::Deref for Template {
+    type Target = [u8];
+    #[inline]
+    fn deref(&self) -> &[u8] {
+        match self {
+            Template::Inline { len, bytes } => &bytes[..usize::from(*len)],
+            Template::Heap(b) => b,
+        }
+    }
+}
+
+impl std::fmt::Debug for Template {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+/// A compiled `encap seg6` nexthop. What the path reads per packet (the scalars, the
+/// outer next hop's reference, the template) lies in the state's first three cache
+/// lines, which the batched path fetches at once.
 #[derive(Debug, Clone)]
+#[repr(C, align(64))]
 pub struct Seg6Encap {
     pub mode: Mode,
-    /// The route of the outer packet, resolved when the snapshot is built (the kernel's
-    /// per-route `dst_cache`), when it cannot depend on the ingress: set only for a plain
-    /// single-nexthop forward and rules that select on addresses at most.
-    pub post: Option<crate::dataplane::NextHopDp>,
-    /// Encap modes: outer IPv6 header + SRH (possibly reduced or absent).
-    /// Inline: the SRH to insert.
-    template: Vec<u8>,
-    /// Offset in `template` of the byte that names the inner protocol.
-    proto_off: usize,
-    hmac: HmacFill,
     /// Hop limit for an outer header whose inner packet is not IPv6.
     hop_limit: u8,
     /// `net.ipv6.seg6_flowlabel` at compile time.
     flowlabel: i8,
-    /// Full SRH length plus the outer header (the kernel's headroom for MTU purposes).
-    pub headroom: usize,
+    /// Offset in `template` of the byte that names the inner protocol.
+    proto_off: u8,
     /// MTU of the route's device: an inner packet longer than this minus the headroom
     /// cannot leave encapsulated.
     pub mtu: u32,
+    /// Full SRH length plus the outer header (the kernel's headroom for MTU purposes).
+    pub headroom: usize,
+    /// The route of the outer packet, resolved when the snapshot is built (the kernel's
+    /// per-route `dst_cache`), when it cannot depend on the ingress: set only for a plain
+    /// single-nexthop forward and rules that select on addresses at most. Shared by the
+    /// states whose outer packets take the same next hop, so it stays in cache.
+    pub post: Option<std::sync::Arc<crate::dataplane::NextHopDp>>,
+    hmac: HmacFill,
+    /// Encap modes: outer IPv6 header + SRH (possibly reduced or absent).
+    /// Inline: the SRH to insert.
+    template: Template,
 }
 
 impl Seg6Encap {
-    /// Starts loading the template (the outer next hop is inline).
+    /// Starts loading the state's cache lines (a hint: reads nothing).
     #[inline]
-    pub(crate) fn prefetch_data(&self) {
-        if let Some(b) = self.template.first() {
-            crate::path::prefetch(b);
+    pub(crate) fn prefetch(&self) {
+        let p = (self as *const Self).cast::<u8>();
+        for line in 0..size_of::<Self>().div_ceil(64) {
+            crate::path::prefetch_addr(p.wrapping_add(64 * line));
         }
     }
 }
@@ -140,14 +188,14 @@ impl Seg6Encap {
         let mut hmac = match (c.hmac_key_id, c.key) {
             (None, _) => HmacFill::None,
             (Some(_), None) => HmacFill::MissingKey,
-            (Some(_), Some(k)) if inline => HmacFill::PerPacket(k.clone()),
+            (Some(_), Some(k)) if inline => HmacFill::PerPacket(Box::new(k.clone())),
             (Some(_), Some(_)) => HmacFill::Precomputed,
         };
         if inline {
             return Seg6Encap {
                 mode: c.mode,
                 post: None,
-                template: full,
+                template: Template::new(full),
                 proto_off: 0,
                 hmac,
                 hop_limit: c.hop_limit,
@@ -173,7 +221,7 @@ impl Seg6Encap {
         let proto_off = match &srh {
             Some(s) => {
                 t[40..].copy_from_slice(s);
-                40
+                40u8
             }
             None => 6,
         };
@@ -185,7 +233,7 @@ impl Seg6Encap {
         Seg6Encap {
             mode: c.mode,
             post: None,
-            template: t,
+            template: Template::new(t),
             proto_off,
             hmac,
             hop_limit: c.hop_limit,
@@ -250,7 +298,7 @@ impl Seg6Encap {
             .push_front(self.template.len())
             .ok_or(DropReason::NoHeadroom)?;
         data[..self.template.len()].copy_from_slice(&self.template);
-        data[self.proto_off] = inner;
+        data[usize::from(self.proto_off)] = inner;
         let mut ip = Ipv6Packet::new_unchecked(&mut data[..40]);
         ip.set_traffic_class(tc);
         ip.set_flow_label(label);
@@ -361,6 +409,48 @@ mod tests {
         assert_eq!(&r[24..40], &a("fc00::2").octets());
         assert!(reduce(build_srh(&[a("fc00::1")], false, None), false).is_none());
         assert!(reduce(build_srh(&[a("fc00::1")], false, Some(1)), true).is_some());
+    }
+
+    /// Short templates live inside the state, long ones on the heap; both encapsulate
+    /// the same way (outer header, then the SRH as built, inner protocol patched).
+    #[test]
+    fn inline_and_heap_templates_apply_alike() {
+        for n in [1usize, 2, 4, 5, 9] {
+            let segs: Vec<Ipv6Addr> = (1..=n).map(|i| a(&format!("fc00::{i}"))).collect();
+            let s = Seg6Encap::compile(&Seg6Compile {
+                mode: Mode::Encap,
+                segs: &segs,
+                hmac_key_id: None,
+                src: a("2001:db8::1"),
+                key: None,
+                hop_limit: 64,
+                flowlabel: 0,
+                mtu: 1500,
+            });
+            let len = 40 + 8 + 16 * n;
+            assert_eq!(
+                matches!(s.template, Template::Inline { .. }),
+                len <= INLINE,
+                "{n} segments"
+            );
+            let mut pkt = PacketBuf::new();
+            let inner = [
+                0x45u8, 0, 0, 20, 0, 0, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
+            ];
+            pkt.load(&inner, 1);
+            s.apply(&mut pkt, ip_proto::IPIP, None, 0).unwrap();
+            let d = pkt.data();
+            assert_eq!(d.len(), len + 20, "{n} segments");
+            assert_eq!(&d[8..24], &a("2001:db8::1").octets());
+            assert_eq!(
+                &d[24..40],
+                &segs[0].octets(),
+                "first segment is the outer DA"
+            );
+            assert_eq!(d[40], ip_proto::IPIP, "inner protocol");
+            assert_eq!(&d[41..len], &build_srh(&segs, false, None)[1..]);
+            assert_eq!(&d[len..], &inner);
+        }
     }
 
     #[test]

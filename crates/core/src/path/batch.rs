@@ -382,7 +382,7 @@ fn warm(dp: &Dataplane, keys: &[Key], ents: &[Option<&FlatEnt>]) -> u32 {
             ..
         }) = e
         {
-            prefetch(&**s);
+            s.prefetch();
         }
         if let Some(FlatEnt {
             res: FlatRes::Route { table, route },
@@ -420,27 +420,23 @@ fn warm(dp: &Dataplane, keys: &[Key], ents: &[Option<&FlatEnt>]) -> u32 {
             }
         }
     }
-    for l in states.iter().flatten() {
-        l.prefetch_data();
-    }
-    for e in ents.iter().flatten().filter(|e| e.adj.is_none()) {
-        if let Some(s) = &e.seg6 {
-            s.prefetch_data();
-        }
-    }
     sids
 }
 
 /// Asks the CPU to start loading `p`'s cache line.
 #[inline(always)]
 pub(crate) fn prefetch<T>(p: &T) {
+    prefetch_addr((p as *const T).cast());
+}
+
+/// Asks the CPU to start loading the cache line of `p`, any address.
+#[inline(always)]
+pub(crate) fn prefetch_addr(p: *const u8) {
     #[cfg(target_arch = "x86_64")]
-    // SAFETY: a prefetch is a hint that never faults and reads nothing; SSE is part of
-    // the x86-64 baseline.
+    // SAFETY: a prefetch is a hint that never faults and reads nothing, whatever the
+    // address; SSE is part of the x86-64 baseline.
     unsafe {
-        core::arch::x86_64::_mm_prefetch::<{ core::arch::x86_64::_MM_HINT_T0 }>(
-            (p as *const T).cast(),
-        )
+        core::arch::x86_64::_mm_prefetch::<{ core::arch::x86_64::_MM_HINT_T0 }>(p.cast())
     }
     #[cfg(not(target_arch = "x86_64"))]
     let _ = p;

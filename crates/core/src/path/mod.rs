@@ -29,8 +29,8 @@ use crate::drop_reason::DropReason;
 use crate::packet::PacketBuf;
 use crate::stats::Stats;
 
-pub(crate) use batch::prefetch;
 pub use batch::process_batch;
+pub(crate) use batch::{prefetch, prefetch_addr};
 pub use icmp::RateLimiter;
 pub(crate) use lookup::resolve_plain;
 pub use lookup::{GetError, route_get};
