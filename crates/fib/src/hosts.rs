@@ -10,7 +10,7 @@ pub(crate) const SPLIT: usize = 32;
 /// Marks a free slot (values are at most [`MAX_VALUE`](crate::MAX_VALUE)).
 const FREE: u32 = u32::MAX;
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy)]
 #[repr(C)]
 struct Slot {
     key: u128,
@@ -19,12 +19,22 @@ struct Slot {
 
 /// Open addressing with linear probing, at most half full, so a miss ends within a
 /// slot or two.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub(crate) struct Hosts {
     slots: Box<[Slot]>,
     /// `64 - log2(slots.len())`: the hash's top bits index the table.
     shift: u32,
     len: usize,
+}
+
+impl core::fmt::Debug for Hosts {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Hosts")
+            .field("prefixes", &self.len)
+            .field("slots", &self.slots.len())
+            .field("memory_bytes", &self.memory_bytes())
+            .finish()
+    }
 }
 
 impl Hosts {
