@@ -1,9 +1,8 @@
 //! The SRH checks of End (`get_and_validate_srh`: the walk to the first SRH with SL > 0,
 //! `seg6_validate_srh`, the HMAC check under the ingress link's `seg6_require_hmac`),
 //! over SRH shapes on both sides of the common-case shortcut (SRH right after the IPv6
-//! header, no TLV, no HMAC flag) and each `seg6_require_hmac` value. The SID sits among
-//! enough other /128s that its table keeps host routes apart from the trie; every frame
-//! goes through `process` and `process_batch` with the same outcome.
+//! header, no TLV) and each `seg6_require_hmac` value; every frame goes through
+//! `process` and `process_batch` with the same outcome.
 
 use std::net::Ipv6Addr;
 
@@ -225,8 +224,7 @@ fn srh_shapes_and_hmac_policy() {
     }
 }
 
-/// Another SID of the table answers for its own address only (the host table's
-/// neighbours fall to the covering route).
+/// An address next to the SIDs is not one of them: it falls to the covering route.
 #[test]
 fn neighbouring_addresses_are_not_sids() {
     let (dp, in0, out0) = router(0);

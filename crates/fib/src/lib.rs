@@ -11,8 +11,7 @@
 //! where prefixes are dense (the root of a big IPv4 table, like the paper's direct
 //! pointing) and one-step nodes for subtrees holding a single prefix (long IPv6 tails).
 //! Memory follows the number of prefixes: an empty table allocates nothing, a few
-//! routes cost a few hundred bytes. An IPv6 table with many /128s (an SRv6 node's SIDs)
-//! keeps them in a hash table probed before the trie (`src/hosts.rs`). Layout: `src/poptrie.rs`; benchmarks:
+//! routes cost a few hundred bytes. Layout: `src/poptrie.rs`; benchmarks:
 //! `benches/lookup.rs` (`cargo bench -p lwt-fib`).
 //!
 //! [`Fib4::lookup_batch`] and [`Fib6::lookup_batch`] resolve many addresses at once,
@@ -27,7 +26,6 @@
 //! assert_eq!(fib.lookup(0x0b00_0000), None);
 //! ```
 
-mod hosts;
 mod key;
 mod poptrie;
 mod small;

@@ -1,6 +1,5 @@
 //! IPv6 FIB: a poptrie over `u128` keys (`u128::from(Ipv6Addr)`).
 
-use crate::hosts::{self, Hosts};
 use crate::poptrie::Poptrie;
 use crate::small::Small;
 
@@ -18,9 +17,6 @@ pub struct Fib6 {
     trie: Poptrie<u128>,
     /// Set for tiny tables, which are looked up by a short scan instead.
     small: Option<Small<u128>>,
-    /// The /128s, when there are many: probed first (see `hosts.rs`); the trie then
-    /// holds the other prefixes only.
-    pub(crate) hosts: Option<Hosts>,
 }
 
 impl Fib6 {
@@ -30,29 +26,15 @@ impl Fib6 {
     /// # Panics
     /// If a `prefix_len` exceeds 128 or a value exceeds [`MAX_VALUE`](crate::MAX_VALUE).
     pub fn build(entries: &[(u128, u8, u32)]) -> Fib6 {
-        let host = |e: &&(u128, u8, u32)| e.1 == 128;
-        if entries.iter().filter(host).count() < hosts::SPLIT {
-            return Fib6 {
-                trie: Poptrie::build(entries, MAX_DIRECT_BITS),
-                small: Small::build(entries),
-                hosts: None,
-            };
-        }
-        let (h, rest): (Vec<_>, Vec<_>) = entries.iter().partition(host);
-        let h: Vec<(u128, u32)> = h.iter().map(|&(a, _, v)| (a, v)).collect();
         Fib6 {
-            trie: Poptrie::build(&rest, MAX_DIRECT_BITS),
-            small: None,
-            hosts: Some(Hosts::build(&h)),
+            trie: Poptrie::build(entries, MAX_DIRECT_BITS),
+            small: Small::build(entries),
         }
     }
 
     /// The value of the longest prefix containing `addr`, if any.
     #[inline]
     pub fn lookup(&self, addr: u128) -> Option<u32> {
-        if let Some(v) = self.hosts.as_ref().and_then(|h| h.get(addr)) {
-            return Some(v);
-        }
         match &self.small {
             Some(s) => s.lookup(addr),
             None => self.trie.lookup(addr),
@@ -67,40 +49,12 @@ impl Fib6 {
     /// If the slices differ in length.
     #[inline]
     pub fn lookup_batch(&self, addrs: &[u128], out: &mut [Option<u32>]) {
-        let Some(hosts) = &self.hosts else {
-            return self.trie.lookup_batch(addrs, out);
-        };
-        assert_eq!(
-            addrs.len(),
-            out.len(),
-            "lookup_batch: slices differ in length"
-        );
-        const GROUP: usize = 32;
-        for (addrs, out) in addrs.chunks(GROUP).zip(out.chunks_mut(GROUP)) {
-            for &a in addrs {
-                hosts.prefetch(a);
-            }
-            // The misses go down the trie together.
-            let (mut miss, mut at) = ([0u128; GROUP], [0u8; GROUP]);
-            let mut n = 0;
-            for (i, (&a, o)) in addrs.iter().zip(out.iter_mut()).enumerate() {
-                *o = hosts.get(a);
-                if o.is_none() {
-                    (miss[n], at[n]) = (a, i as u8);
-                    n += 1;
-                }
-            }
-            let mut found = [None; GROUP];
-            self.trie.lookup_batch(&miss[..n], &mut found[..n]);
-            for (&i, f) in at[..n].iter().zip(&found[..n]) {
-                out[usize::from(i)] = *f;
-            }
-        }
+        self.trie.lookup_batch(addrs, out);
     }
 
     /// Number of distinct prefixes.
     pub fn len(&self) -> usize {
-        self.trie.len() + self.hosts.as_ref().map_or(0, Hosts::len)
+        self.trie.len()
     }
 
     /// True when the table holds no prefix.
@@ -110,6 +64,6 @@ impl Fib6 {
 
     /// Heap and inline bytes used by the table.
     pub fn memory_bytes(&self) -> usize {
-        self.trie.memory_bytes() + self.hosts.as_ref().map_or(0, Hosts::memory_bytes)
+        self.trie.memory_bytes()
     }
 }
