@@ -527,26 +527,49 @@ fn vxlan_socks(dp: &Dataplane) -> Vec<VxlanSock> {
     socks
 }
 
-/// End.X / End.DX6 / End.DX4 next hops resolved to their adjacency (see
-/// [`crate::path::sid_adjacency`]).
-fn resolve_sid_adjacencies(dp: &mut Dataplane) {
+/// Sets on each next hop's state what `derive` finds for it in the snapshot as it is
+/// (all derivations first, then all updates: the snapshot is read while unchanged).
+fn derive_states<T>(
+    dp: &mut Dataplane,
+    derive: impl Fn(&Dataplane, &Lwt) -> Option<T>,
+    mut set: impl FnMut(&mut Lwt, T),
+) {
     let mut found = Vec::new();
     for (ti, t) in dp.tables.iter().enumerate() {
-        for (ri, r) in t.routes6.iter().enumerate() {
-            for (ni, nh) in r.nexthops.iter().enumerate() {
-                if let Some(Lwt::Seg6Local(sl)) = &nh.lwt
-                    && let Some(adj) = crate::path::sid_adjacency(dp, sl)
-                {
-                    found.push((ti, ri, ni, adj));
+        for (v6, routes) in [(false, &t.routes4), (true, &t.routes6)] {
+            for (ri, r) in routes.iter().enumerate() {
+                for (ni, nh) in r.nexthops.iter().enumerate() {
+                    if let Some(v) = nh.lwt.as_ref().and_then(|l| derive(dp, l)) {
+                        found.push((ti, v6, ri, ni, v));
+                    }
                 }
             }
         }
     }
-    for (ti, ri, ni, adj) in found {
-        if let Some(Lwt::Seg6Local(sl)) = &mut dp.tables[ti].routes6[ri].nexthops[ni].lwt {
-            sl.adj = Some(adj);
+    for (ti, v6, ri, ni, v) in found {
+        let t = &mut dp.tables[ti];
+        let routes = if v6 { &mut t.routes6 } else { &mut t.routes4 };
+        if let Some(l) = &mut routes[ri].nexthops[ni].lwt {
+            set(l, v);
         }
     }
+}
+
+/// End.X / End.DX6 / End.DX4 next hops resolved to their adjacency (see
+/// [`crate::path::sid_adjacency`]).
+fn resolve_sid_adjacencies(dp: &mut Dataplane) {
+    derive_states(
+        dp,
+        |dp, l| match l {
+            Lwt::Seg6Local(sl) => crate::path::sid_adjacency(dp, sl),
+            _ => None,
+        },
+        |l, adj| {
+            if let Lwt::Seg6Local(sl) = l {
+                sl.adj = Some(adj);
+            }
+        },
+    );
 }
 
 /// Resolves, once per snapshot, the route each seg6 encapsulation's outer packet takes
@@ -559,39 +582,27 @@ fn resolve_seg6_outer_routes(dp: &mut Dataplane) {
     }) {
         return;
     }
-    let mut found = Vec::new();
-    for (ti, t) in dp.tables.iter().enumerate() {
-        for (v6, routes) in [(false, &t.routes4), (true, &t.routes6)] {
-            for (ri, r) in routes.iter().enumerate() {
-                for (ni, nh) in r.nexthops.iter().enumerate() {
-                    let Some(Lwt::Seg6(s)) = &nh.lwt else {
-                        continue;
-                    };
-                    let Some(dst) = s.outer_dst() else { continue };
-                    let src = s
-                        .outer_src()
-                        .map_or(IpAddr::V6(Ipv6Addr::UNSPECIFIED), IpAddr::V6);
-                    if let Some(post) = crate::path::resolve_plain(dp, src, IpAddr::V6(dst)) {
-                        found.push((ti, v6, ri, ni, post));
-                    }
-                }
-            }
-        }
-    }
     // One shared copy per distinct next hop: thousands of routes into one tunnel then
-    // read the same cache line.
-    // (No LWT state: `resolve_plain` returns plain next hops only.)
+    // read the same cache line. (No LWT state: `resolve_plain` returns plain next hops.)
     type Key = (Option<IpAddr>, u32, u32, Option<Adj>);
     let mut shared: HashMap<Key, Arc<NextHopDp>> = HashMap::new();
-    for (ti, v6, ri, ni, post) in found {
-        let key = (post.gateway, post.oif, post.weight, post.adj);
-        let post = Arc::clone(shared.entry(key).or_insert_with(|| Arc::new(post)));
-        let t = &mut dp.tables[ti];
-        let routes = if v6 { &mut t.routes6 } else { &mut t.routes4 };
-        // Not shared yet (the flattened walk's results take their references later), so
-        // this does not copy.
-        if let Some(Lwt::Seg6(s)) = &mut routes[ri].nexthops[ni].lwt {
-            Arc::make_mut(s).post = Some(post);
-        }
-    }
+    derive_states(
+        dp,
+        |dp, l| {
+            let Lwt::Seg6(s) = l else { return None };
+            let src = s
+                .outer_src()
+                .map_or(IpAddr::V6(Ipv6Addr::UNSPECIFIED), IpAddr::V6);
+            crate::path::resolve_plain(dp, src, IpAddr::V6(s.outer_dst()?))
+        },
+        |l, post| {
+            let key = (post.gateway, post.oif, post.weight, post.adj);
+            let post = Arc::clone(shared.entry(key).or_insert_with(|| Arc::new(post)));
+            // Not shared yet (the flattened walk's results take their references
+            // later), so this does not copy.
+            if let Lwt::Seg6(s) = l {
+                Arc::make_mut(s).post = Some(post);
+            }
+        },
+    );
 }

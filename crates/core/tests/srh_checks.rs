@@ -132,19 +132,16 @@ fn srh_shapes_and_hmac_policy() {
         h.extend_from_slice(next);
         h
     };
-    let mut sl_too_big = plain();
-    sl_too_big[3] = 3;
-    let mut sl_zero = plain();
-    sl_zero[3] = 0;
-    let mut wrong_type = plain();
-    wrong_type[2] = 3;
-    let mut too_long = plain();
-    too_long[1] = 10;
-    let mut le_too_small = plain();
-    le_too_small[4] = 0;
-    let mut sl_le_plus_one = plain();
-    sl_le_plus_one[3] = 2;
-    sl_le_plus_one[4] = 1;
+    // plain() with one byte changed: 1 Hdr Ext Len, 2 Routing Type, 3 SL, 4 Last Entry.
+    let patched = |at: usize, v: u8| {
+        let mut h = plain();
+        h[at] = v;
+        h
+    };
+    let (sl_too_big, sl_zero, wrong_type) = (patched(3, 3), patched(3, 0), patched(2, 3));
+    let (too_long, le_too_small) = (patched(1, 10), patched(4, 0));
+    // Last Entry is 1 (two segments): SL 2 is the reduced form.
+    let sl_le_plus_one = patched(3, 2);
     let cut = {
         let ip = Ipv6::new(ip6("2001:db8::9"), ip6(SID)).packet(ROUTING, &plain()[..32]);
         ethernet_ip(HOST, IN_MAC, &ip)

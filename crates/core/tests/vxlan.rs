@@ -423,21 +423,7 @@ fn classic_vxlan_with_fdb_entries() {
 #[test]
 fn ten_thousand_vnis_and_endpoints() {
     const N: u32 = 10_000;
-    let mut cfg = String::from(
-        "link add h0 address 02:00:00:00:01:01 type port
-         link add u0 address 02:00:00:00:02:01 type port
-         link add vx0 address 02:00:00:00:03:01 type vxlan external dstport 4789
-         link set h0 up
-         link set u0 up
-         link set vx0 up
-         addr add 10.0.0.1/24 dev h0
-         addr add 192.168.0.1/24 dev u0
-         addr add 10.100.0.1/16 dev vx0
-         neigh add 192.168.0.2 lladdr 02:00:00:00:09:01 dev u0
-         neigh add 10.100.0.2 lladdr 02:00:00:00:0c:01 dev vx0
-         neigh add 10.0.0.10 lladdr 02:00:00:00:0a:01 dev h0
-         route add 172.16.0.0/16 via 192.168.0.2 dev u0\n",
-    );
+    let mut cfg = String::from(lwt_testkit::topology::VXLAN_EDGE);
     let endpoint = |i: u32| Ipv4Addr::new(172, 16, (i >> 8) as u8, i as u8);
     let prefix = |i: u32| Ipv4Addr::new(20 + (i >> 16) as u8, (i >> 8) as u8, i as u8, 0);
     for i in 0..N {

@@ -44,6 +44,7 @@ pub mod next_csid;
 pub mod pcap;
 pub mod rawsock;
 pub mod tmp;
+pub mod topology;
 pub mod tshark;
 
 pub use compare::{

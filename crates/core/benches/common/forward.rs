@@ -228,66 +228,58 @@ fn v6(p: u128, len: u8) -> String {
     format!("{}/{len}", Ipv6Addr::from(p))
 }
 
+/// A case over `n` random IPv4 prefixes: `line(i, prefix)` is route i's line.
+fn v4_case(name: &str, n: usize, rng: &mut Rng, line: impl Fn(usize, String) -> String) -> Case {
+    let t = v4_prefixes(n, rng);
+    let routes = route_lines(&t, |i, &(p, l)| line(i, v4(p, l)));
+    let frames = v4_dsts(&t, rng).into_iter().map(v4_frame).collect();
+    Case::new(name, &routes, frames)
+}
+
+/// The same over IPv6 prefixes.
+fn v6_case(name: &str, n: usize, rng: &mut Rng, line: impl Fn(usize, String) -> String) -> Case {
+    let t = v6_prefixes(n, rng);
+    let routes = route_lines(&t, |i, &(p, l)| line(i, v6(p, l)));
+    let frames = v6_dsts(&t, rng).into_iter().map(v6_frame).collect();
+    Case::new(name, &routes, frames)
+}
+
 /// Plain IPv4 forwarding over `n` routes via 10.9.0.2.
 fn ipv4_forward(n: usize, rng: &mut Rng) -> Case {
-    let t = v4_prefixes(n, rng);
-    let routes = route_lines(&t, |_, &(p, l)| {
-        format!("route add {} via 10.9.0.2 dev out0", v4(p, l))
-    });
-    let frames = v4_dsts(&t, rng).into_iter().map(v4_frame).collect();
-    Case::new("ipv4_forward", &routes, frames)
+    v4_case("ipv4_forward", n, rng, |_, p| {
+        format!("route add {p} via 10.9.0.2 dev out0")
+    })
 }
 
 /// Plain IPv6 forwarding over `n` routes via fd00::2.
 fn ipv6_forward(n: usize, rng: &mut Rng) -> Case {
-    let t = v6_prefixes(n, rng);
-    let routes = route_lines(&t, |_, &(p, l)| {
-        format!("-6 route add {} via fd00::2 dev out0", v6(p, l))
-    });
-    let frames = v6_dsts(&t, rng).into_iter().map(v6_frame).collect();
-    Case::new("ipv6_forward", &routes, frames)
+    v6_case("ipv6_forward", n, rng, |_, p| {
+        format!("-6 route add {p} via fd00::2 dev out0")
+    })
 }
 
 /// H.Encaps of IPv4 traffic, 2 SIDs (so an SRH), one SID list per route.
 fn h_encaps_v4(n: usize, rng: &mut Rng) -> Case {
-    let t = v4_prefixes(n, rng);
-    let routes = route_lines(&t, |i, &(p, l)| {
-        format!(
-            "route add {} encap seg6 mode encap segs fc00:2::{:x}:d4,fc00:3::d4 dev out0",
-            v4(p, l),
-            i & 0xffff
-        )
-    });
-    let frames = v4_dsts(&t, rng).into_iter().map(v4_frame).collect();
-    Case::new("h_encaps_v4_2sid", &routes, frames)
+    v4_case("h_encaps_v4_2sid", n, rng, |i, p| {
+        let f = i & 0xffff;
+        format!("route add {p} encap seg6 mode encap segs fc00:2::{f:x}:d4,fc00:3::d4 dev out0")
+    })
 }
 
 /// H.Encaps.Red of IPv6 traffic, 1 SID (so no SRH).
 fn h_encaps_red_v6(n: usize, rng: &mut Rng) -> Case {
-    let t = v6_prefixes(n, rng);
-    let routes = route_lines(&t, |i, &(p, l)| {
-        format!(
-            "-6 route add {} encap seg6 mode encap.red segs fc00:2::{:x}:d6 dev out0",
-            v6(p, l),
-            i & 0xffff
-        )
-    });
-    let frames = v6_dsts(&t, rng).into_iter().map(v6_frame).collect();
-    Case::new("h_encaps_red_v6_1sid", &routes, frames)
+    v6_case("h_encaps_red_v6_1sid", n, rng, |i, p| {
+        let f = i & 0xffff;
+        format!("-6 route add {p} encap seg6 mode encap.red segs fc00:2::{f:x}:d6 dev out0")
+    })
 }
 
 /// H.Insert (inline SRH) into IPv6 traffic, 1 SID.
 fn h_insert_v6(n: usize, rng: &mut Rng) -> Case {
-    let t = v6_prefixes(n, rng);
-    let routes = route_lines(&t, |i, &(p, l)| {
-        format!(
-            "-6 route add {} encap seg6 mode inline segs fc00:2::{:x}:e dev out0",
-            v6(p, l),
-            i & 0xffff
-        )
-    });
-    let frames = v6_dsts(&t, rng).into_iter().map(v6_frame).collect();
-    Case::new("h_insert_v6_1sid", &routes, frames)
+    v6_case("h_insert_v6_1sid", n, rng, |i, p| {
+        let f = i & 0xffff;
+        format!("-6 route add {p} encap seg6 mode inline segs fc00:2::{f:x}:e dev out0")
+    })
 }
 
 pub type Build = fn(usize, &mut Rng) -> Case;

@@ -202,12 +202,16 @@ fn behaviours<'a>(
                 Ok(pass) => Sid::Pass(pass, None),
                 Err(r) => Sid::Done(Verdict::Drop(r)),
             },
-            Ok(Next::Table6 { table, local_ok }) if dp.table(table).is_some() => Sid::Table {
-                t: dp.table(table).expect("checked"),
-                dst: u128::from_be_bytes(pkt.data()[24..40].try_into().expect("IPv6")),
-                local_ok,
-                hash,
-                found: None,
+            Ok(next @ Next::Table6 { table, local_ok }) => match dp.table(table) {
+                Some(t) => Sid::Table {
+                    t,
+                    dst: u128::from_be_bytes(pkt.data()[24..40].try_into().expect("IPv6")),
+                    local_ok,
+                    hash,
+                    found: None,
+                },
+                // `perform` drops it (no such table).
+                None => Sid::Step(next, hash),
             },
             Ok(next) => Sid::Step(next, hash),
         };
@@ -314,11 +318,8 @@ fn second_round<'a>(dp: &'a Dataplane, sids: &mut [Sid<'a>]) {
             let Sid::Pass(pass, ent) = &mut sids[usize::from(j)] else {
                 continue;
             };
-            *ent = match r.map_or(&NO_ROUTE, |v| &results[v as usize]) {
-                // Past a VRF's l3mdev rule: the default domain answers (rare).
-                e if e.res == FlatRes::PastL3mdev => lookup::flat_entry(dp, None, pass.flow.dst),
-                e => Some(e),
-            };
+            let e = r.map_or(&NO_ROUTE, |v| &results[v as usize]);
+            *ent = lookup::past_l3mdev(dp, e, pass.flow.dst);
             let Some(ent) = ent else { continue };
             prefetch(*ent);
         }

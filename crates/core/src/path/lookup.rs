@@ -172,6 +172,16 @@ pub(crate) fn flat_entry(dp: &Dataplane, l3_table: Option<u32>, dst: IpAddr) -> 
         IpAddr::V4(a) => domain4(dp, l3_table)?.lookup(a.into()),
         IpAddr::V6(a) => domain6(dp, l3_table)?.lookup(a.into()),
     };
+    past_l3mdev(dp, e, dst)
+}
+
+/// A domain's entry for `dst`, or, past a VRF's `l3mdev` rule, the default domain's.
+#[inline]
+pub(crate) fn past_l3mdev<'a>(
+    dp: &'a Dataplane,
+    e: &'a FlatEnt,
+    dst: IpAddr,
+) -> Option<&'a FlatEnt> {
     match e.res {
         FlatRes::PastL3mdev => flat_entry(dp, None, dst),
         _ => Some(e),
