@@ -99,6 +99,7 @@ impl Router {
     pub fn dataplane(&self) -> Dataplane {
         let mut dp = Dataplane {
             sysctl: self.sysctl.clone(),
+            counter_slots: self.next_slot,
             hmac_keys: self
                 .hmac_keys
                 .iter()

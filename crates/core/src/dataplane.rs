@@ -186,6 +186,9 @@ pub struct Dataplane {
     /// depends on the destination only (see [`crate::flat`]).
     pub flat4: Option<crate::flat::Flat<Fib4>>,
     pub flat6: Option<crate::flat::Flat<Fib6>>,
+    /// Route counter slots in use are below this: workers size their SID counters to
+    /// it once per batch, so that no packet grows them.
+    pub counter_slots: u32,
 }
 
 impl Dataplane {

@@ -122,7 +122,7 @@ pub struct Router {
     pub hmac_keys: BTreeMap<u32, HmacKey>,
     /// Static FDB entries of VXLAN devices (`bridge fdb add`), oldest first.
     pub fdb: Vec<crate::vxlan_config::FdbCfg>,
-    next_slot: u32,
+    pub(crate) next_slot: u32,
 }
 
 impl Default for Router {

@@ -61,6 +61,19 @@ impl Stats {
         }
     }
 
+    /// Makes room for `links` link and `slots` SID counters, so that counting a packet
+    /// of the snapshot they come from never allocates (`link` and `sid` still grow the
+    /// tables for any other index).
+    #[inline]
+    pub fn fit(&mut self, links: usize, slots: usize) {
+        if self.links.len() < links {
+            self.links.resize(links, LinkStats::default());
+        }
+        if self.sids.len() < slots {
+            self.sids.resize(slots, SidStats::default());
+        }
+    }
+
     #[inline]
     pub fn link(&mut self, ifindex: u32) -> &mut LinkStats {
         let i = ifindex as usize;
@@ -129,5 +142,25 @@ impl Stats {
         self.local += other.local;
         self.generated += other.generated;
         self.queued += other.queued;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Once fitted to a snapshot, counting on its links and slots does not reallocate.
+    #[test]
+    fn fit_makes_room_once() {
+        let mut s = Stats::new();
+        s.fit(4, 100);
+        let before = (s.links.as_ptr(), s.sids.as_ptr());
+        s.link(3).rx.add(60);
+        s.sid(99).ok.add(60);
+        s.fit(4, 100);
+        s.fit(2, 10);
+        assert_eq!((s.links.as_ptr(), s.sids.as_ptr()), before);
+        assert_eq!((s.links.len(), s.sids.len()), (4, 100));
+        assert_eq!((s.links[3].rx.packets, s.sids[99].ok.bytes), (1, 60));
     }
 }

@@ -192,6 +192,7 @@ pub(crate) struct Cx<'a> {
 
 /// Processes one received frame. `pkt.meta.iif` names the ingress link.
 pub fn process(dp: &Dataplane, w: &mut Worker, pkt: &mut PacketBuf) -> Verdict {
+    w.stats.fit(dp.links.len(), dp.counter_slots as usize);
     let iif = pkt.meta.iif;
     let len = pkt.len();
     let v = {
