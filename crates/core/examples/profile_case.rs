@@ -73,7 +73,7 @@ fn main() {
     let mut w = Worker::new();
     // The counters sized up front, as a daemon's worker has them after its first
     // batch: the profile is of the steady state.
-    w.stats.fit(dp.links.len(), dp.counter_slots as usize);
+    w.fit(&dp);
     let mut bufs: Vec<PacketBuf> = (0..32).map(|_| PacketBuf::new()).collect();
     let mut verdicts = [Verdict::Consumed; 32];
     let mut tx = 0usize;

@@ -122,6 +122,7 @@ pub struct Router {
     pub hmac_keys: BTreeMap<u32, HmacKey>,
     /// Static FDB entries of VXLAN devices (`bridge fdb add`), oldest first.
     pub fdb: Vec<crate::vxlan_config::FdbCfg>,
+    /// The next route counter slot to hand out: the slots in use are below it.
     pub(crate) next_slot: u32,
 }
 

@@ -55,7 +55,7 @@ pub fn process_batch(dp: &Dataplane, w: &mut Worker, pkts: &mut [PacketBuf], out
         out.len(),
         "process_batch: slices differ in length"
     );
-    w.stats.fit(dp.links.len(), dp.counter_slots as usize);
+    w.fit(dp);
     for (pkts, out) in pkts.chunks_mut(VECTOR).zip(out.chunks_mut(VECTOR)) {
         vector(dp, w, pkts, out);
     }

@@ -88,6 +88,13 @@ impl Worker {
         }
     }
 
+    /// Sizes the counters to `dp`'s links and SID slots (a compare when they already
+    /// fit), so that no packet of `dp` grows them.
+    #[inline]
+    pub fn fit(&mut self, dp: &Dataplane) {
+        self.stats.fit(dp.links.len(), dp.counter_slots as usize);
+    }
+
     /// Timers: re-solicits unresolved neighbours, drops the queues of those that never
     /// answered, forgets old entries. Call every few hundred milliseconds with `now_ms` set.
     pub fn tick(&mut self, dp: &Dataplane) {
@@ -192,7 +199,7 @@ pub(crate) struct Cx<'a> {
 
 /// Processes one received frame. `pkt.meta.iif` names the ingress link.
 pub fn process(dp: &Dataplane, w: &mut Worker, pkt: &mut PacketBuf) -> Verdict {
-    w.stats.fit(dp.links.len(), dp.counter_slots as usize);
+    w.fit(dp);
     let iif = pkt.meta.iif;
     let len = pkt.len();
     let v = {
