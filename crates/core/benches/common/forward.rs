@@ -28,12 +28,28 @@ fn mask6(len: u8) -> u128 {
     u128::MAX.checked_shl(128 - u32::from(len)).unwrap_or(0)
 }
 
-/// `n` distinct IPv4 prefixes, unicast and away from the configured 10/8 subnets:
-/// 60% /24, 30% /16-/23, 10% /25-/32.
-fn v4_prefixes(n: usize, rng: &mut Rng) -> Vec<(u32, u8)> {
+/// The first `n` distinct values `draw` gives (`None`: a rejected draw).
+fn distinct<T: Copy + Eq + std::hash::Hash>(
+    n: usize,
+    rng: &mut Rng,
+    mut draw: impl FnMut(&mut Rng) -> Option<T>,
+) -> Vec<T> {
     let mut seen = HashSet::with_capacity(n);
     let mut out = Vec::with_capacity(n);
     while out.len() < n {
+        if let Some(v) = draw(rng)
+            && seen.insert(v)
+        {
+            out.push(v);
+        }
+    }
+    out
+}
+
+/// `n` distinct IPv4 prefixes, unicast and away from the configured 10/8 subnets:
+/// 60% /24, 30% /16-/23, 10% /25-/32.
+fn v4_prefixes(n: usize, rng: &mut Rng) -> Vec<(u32, u8)> {
+    distinct(n, rng, |rng| {
         let len = match rng.below(100) {
             0..60 => 24,
             60..90 => 16 + rng.below(8) as u8,
@@ -41,59 +57,36 @@ fn v4_prefixes(n: usize, rng: &mut Rng) -> Vec<(u32, u8)> {
         };
         let p = rng.next() as u32 & mask4(len);
         let first = p >> 24;
-        if first == 0 || first == 10 || first == 127 || first >= 224 {
-            continue;
-        }
-        if seen.insert((p, len)) {
-            out.push((p, len));
-        }
-    }
-    out
+        let bad = first == 0 || first == 10 || first == 127 || first >= 224;
+        (!bad).then_some((p, len))
+    })
 }
 
 /// `n` distinct IPv6 prefixes in 2000::/4: 50% /48, 20% /56, 30% /64.
 fn v6_prefixes(n: usize, rng: &mut Rng) -> Vec<(u128, u8)> {
-    let mut seen = HashSet::with_capacity(n);
-    let mut out = Vec::with_capacity(n);
-    while out.len() < n {
+    distinct(n, rng, |rng| {
         let len = match rng.below(10) {
             0..5 => 48,
             5..7 => 56,
             _ => 64,
         };
-        let p = ((0x2u128 << 124) | (rng.u128() >> 4)) & mask6(len);
-        if seen.insert((p, len)) {
-            out.push((p, len));
-        }
-    }
-    out
+        Some((((0x2u128 << 124) | (rng.u128() >> 4)) & mask6(len), len))
+    })
 }
 
 /// [`POOL`] distinct destinations, each a random address inside a random prefix.
 fn v4_dsts(t: &[(u32, u8)], rng: &mut Rng) -> Vec<u32> {
-    let mut seen = HashSet::new();
-    let mut out = Vec::with_capacity(POOL);
-    while out.len() < POOL {
+    distinct(POOL, rng, |rng| {
         let (p, len) = t[rng.below(t.len() as u64) as usize];
-        let a = p | (rng.next() as u32 & !mask4(len));
-        if seen.insert(a) {
-            out.push(a);
-        }
-    }
-    out
+        Some(p | (rng.next() as u32 & !mask4(len)))
+    })
 }
 
 fn v6_dsts(t: &[(u128, u8)], rng: &mut Rng) -> Vec<u128> {
-    let mut seen = HashSet::new();
-    let mut out = Vec::with_capacity(POOL);
-    while out.len() < POOL {
+    distinct(POOL, rng, |rng| {
         let (p, len) = t[rng.below(t.len() as u64) as usize];
-        let a = p | (rng.u128() & !mask6(len));
-        if seen.insert(a) {
-            out.push(a);
-        }
-    }
-    out
+        Some(p | (rng.u128() & !mask6(len)))
+    })
 }
 
 fn eth(out: &mut Vec<u8>, ethertype: u16) {
