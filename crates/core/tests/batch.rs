@@ -6,14 +6,15 @@
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use lwt_core::{Dataplane, PacketBuf, Router, Verdict, Worker, process, process_batch};
-use lwt_testkit::frames::{Ipv4, Ipv6, Mac, ethernet_ip, srh_for_path};
+use lwt_testkit::frames::{Ipv4, Ipv6, Mac, arp_request, checksum, ethernet_ip, srh_for_path};
 
 const IN_MAC: Mac = Mac([0x02, 0, 0, 0, 0, 0x01]);
 const HOST: Mac = Mac([0x02, 0, 0, 0, 0x0a, 0x01]);
 
 /// Everything the fast path meets: local and main with a `to` rule to a SID table,
 /// static and unresolved neighbours, ECMP, seg6 and seg6local routes, reject routes, a
-/// throw route falling through to another table, a VRF with an enslaved port.
+/// throw route falling through to another table, a VRF with an enslaved port, a
+/// flow-based and a classic VXLAN device with routes through them.
 const BASE: &str = "\
 link add in0 address 02:00:00:00:00:01 type port
 link add out0 address 02:00:00:00:00:02 type port
@@ -69,7 +70,20 @@ neigh add fe80::2 lladdr 02:00:00:00:0c:06 dev out1
 route add fc00:1::c/128 encap seg6local action End.X nh6 fe80::2 oif out1 dev out1 table 90
 route add fc00:1::d/128 encap seg6local action End.DX4 nh4 10.100.0.9 dev out0 table 90
 route add 2001:db8:100::/48 via fd01::2 dev out1 table 100
+link add vx0 address 02:00:00:00:00:05 type vxlan external dstport 4789
+link add vx1 address 02:00:00:00:00:06 type vxlan id 42 remote 10.9.0.2 dstport 4790
+link set vx0 up
+link set vx1 up
+addr add 10.66.0.1/24 dev vx0
+addr add 10.67.0.1/24 dev vx1
+neigh add 10.66.0.2 lladdr 02:00:00:00:0c:07 dev vx0
+neigh add 10.67.0.2 lladdr 02:00:00:00:0c:08 dev vx1
+route add 10.110.0.0/16 encap ip id 100 dst 10.9.0.2 dev vx0
+route add 10.111.0.0/16 via 10.67.0.2 dev vx1
 ";
+
+const VX0: Mac = Mac([0x02, 0, 0, 0, 0, 0x05]);
+const VX1: Mac = Mac([0x02, 0, 0, 0, 0, 0x06]);
 
 fn router(extra: &str) -> (Router, Dataplane) {
     let cfg = format!("{BASE}{extra}");
@@ -104,7 +118,7 @@ fn v4_dst(rng: &mut Rng) -> Ipv4Addr {
     let picks = [
         [
             10,
-            100 + rng.below(10) as u8,
+            100 + rng.below(12) as u8,
             rng.next() as u8,
             rng.next() as u8,
         ],
@@ -151,8 +165,75 @@ fn v6_dst(rng: &mut Rng) -> Ipv6Addr {
 
 /// A frame to in0 (or in1, the VRF port), valid or damaged in one of many ways.
 fn frame(rng: &mut Rng) -> Vec<u8> {
+    let mut f = match rng.below(5) {
+        0..4 => packet(rng, HOST, IN_MAC),
+        _ => vxlan(rng),
+    };
+    damage(rng, &mut f);
+    f
+}
+
+/// A VXLAN datagram to a local address, the port of either device or another, around
+/// an inner frame for either device (or neither), itself sometimes a datagram again;
+/// the header, ECN and checksum right or not.
+fn vxlan(rng: &mut Rng) -> Vec<u8> {
+    let inner_dst = [VX0, VX0, VX1, HOST, Mac::BROADCAST][rng.below(5)];
+    let inner_src = [HOST, HOST, HOST, VX0][rng.below(4)];
+    let mut inner = match rng.below(8) {
+        0 => arp_request(
+            inner_src,
+            Ipv4Addr::new(10, 66, 0, 9),
+            Ipv4Addr::new(10, 66, 0, 1),
+        ),
+        1 => vxlan(rng),
+        _ => packet(rng, inner_src, inner_dst),
+    };
+    damage(rng, &mut inner);
+    let flags = [0x08, 0x08, 0x08, 0x00, 0x0c][rng.below(5)];
+    let vni: u32 = [100, 42, 7][rng.below(3)];
+    let mut payload = vec![flags, 0, 0, 0];
+    payload.extend_from_slice(&(vni << 8).to_be_bytes());
+    if rng.below(10) == 0 {
+        payload[7] = 1;
+    }
+    payload.extend_from_slice(&inner);
+    let port = [4789, 4789, 4789, 4790, 5000][rng.below(5)];
+    let tos = [0, 0, 3, 1][rng.below(4)];
+    let outer = if rng.below(3) == 0 {
+        let dst = ["2001:db8::1", "fd00::1", "2001:db8::1"][rng.below(3)];
+        let ip = Ipv6::new("2001:db8::2".parse().expect("a"), dst.parse().expect("a"))
+            .traffic_class(tos);
+        let mut p = ip.udp(40000 + rng.below(100) as u16, port, &payload);
+        if rng.below(8) == 0 {
+            p[46..48].copy_from_slice(&[0, 0]);
+        }
+        p
+    } else {
+        let dst = [[10, 0, 0, 1], [10, 9, 0, 1], [10, 0, 0, 1]][rng.below(3)];
+        let ip = Ipv4::new(Ipv4Addr::new(10, 0, 0, 2), Ipv4Addr::from(dst))
+            .tos(tos)
+            .dont_fragment(rng.below(2) == 0);
+        let mut p = ip.udp(40000 + rng.below(100) as u16, port, &payload);
+        match rng.below(8) {
+            0 => p[26..28].copy_from_slice(&[0, 0]),
+            1 => p[6] |= 0x20,
+            _ => {}
+        }
+        if p[6] & 0x20 != 0 {
+            // A fragment: the header checksum made right again.
+            p[10..12].copy_from_slice(&[0, 0]);
+            let c = checksum(0, &p[..20]);
+            p[10..12].copy_from_slice(&c.to_be_bytes());
+        }
+        p
+    };
+    ethernet_ip(HOST, IN_MAC, &outer)
+}
+
+/// An IP packet (IPv4, IPv6 or SRv6) in a frame from `src` to `dst`.
+fn packet(rng: &mut Rng, src_mac: Mac, dst_mac: Mac) -> Vec<u8> {
     let body = [0u8; 18];
-    let mut f = match rng.below(4) {
+    match rng.below(4) {
         0 | 1 => {
             let src = [
                 Ipv4Addr::new(10, 0, 0, 2),
@@ -171,7 +252,7 @@ fn frame(rng: &mut Rng) -> Vec<u8> {
                 0 => ip.echo_request(1, 1, &payload),
                 _ => ip.udp(4000, 5000, &payload),
             };
-            ethernet_ip(HOST, IN_MAC, &pkt)
+            ethernet_ip(src_mac, dst_mac, &pkt)
         }
         2 => {
             let src: Ipv6Addr = ["2001:db8::2", "fe80::2", "ff02::2"]
@@ -185,7 +266,7 @@ fn frame(rng: &mut Rng) -> Vec<u8> {
                 0 => ip.echo_request(1, 1, &body),
                 _ => ip.udp(4000, 5000, &body),
             };
-            ethernet_ip(HOST, IN_MAC, &pkt)
+            ethernet_ip(src_mac, dst_mac, &pkt)
         }
         _ => {
             // An SRv6 packet towards a SID, with an IPv4 or IPv6 inner packet.
@@ -208,10 +289,13 @@ fn frame(rng: &mut Rng) -> Vec<u8> {
             let srh = srh_for_path(next, &segs);
             let outer = Ipv6::new("2001:db8::2".parse().expect("a"), segs[0])
                 .hop_limit([64, 1][rng.below(2)]);
-            ethernet_ip(HOST, IN_MAC, &outer.with_srh(&srh, &inner))
+            ethernet_ip(src_mac, dst_mac, &outer.with_srh(&srh, &inner))
         }
-    };
-    // Damage: a flipped byte anywhere, a shorter frame, padding, another MAC.
+    }
+}
+
+/// Damage, now and then: a flipped byte anywhere, a shorter frame, padding, another MAC.
+fn damage(rng: &mut Rng, f: &mut Vec<u8>) {
     match rng.below(12) {
         0 => {
             let i = rng.below(f.len());
@@ -225,7 +309,6 @@ fn frame(rng: &mut Rng) -> Vec<u8> {
         3 => f[..6].copy_from_slice(&[0xff; 6]),
         _ => {}
     }
-    f
 }
 
 /// Everything observable after a run.

@@ -8,7 +8,8 @@
 //! 2. look up    Fib::lookup_batch over the destinations of the vector
 //! 3. warm       prefetch the results, then what each points to, a link at a time
 //! 4. behave     packets routed to a SID: the seg6local behaviour, up to its next
-//!               routing pass (or table lookup)
+//!               routing pass (or table lookup); VXLAN datagrams to a local address:
+//!               the decapsulation, up to its inner frame's routing pass
 //! 5. look up    those lookups, batched per L3 domain (or table) and family
 //! 6. finish     the rest of the path, from the rules' answers, in packet order
 //! ```
@@ -16,21 +17,23 @@
 //! The classification only accepts packets for which the full path would run exactly
 //! these checks to the same conclusion, and `finish` continues where the full path's
 //! `route_input` would, so both give the same verdicts, bytes and counters (the
-//! `batch_equals_single` tests hold them to it). A behaviour runs before the packets
-//! ahead of it finish; that reorders nothing observable, as it only rewrites its own
-//! packet and adds to its SID's counters.
+//! `batch_equals_single` tests hold them to it). A behaviour or a decapsulation runs
+//! before the packets ahead of it finish; that reorders nothing observable, as it only
+//! rewrites its own packet and adds to counters (the metadata trace, whose lines would
+//! reorder, keeps decapsulation on the full path).
 
 use lwt_wire::{checksum, ethertype};
 
 use super::lookup::Pass;
 use super::output::Hop;
 use super::seg6local::{self, Next, Reroute};
-use super::{Cx, Verdict, Worker, ip4, ip6, lookup, seg6};
+use super::{Cx, Verdict, Worker, ip4, ip6, lookup, seg6, vxlan};
 use crate::dataplane::{Dataplane, NextHopDp, RouteDp, RouteKind, TableDp};
 use crate::flat::{FlatEnt, FlatRes, NO_ROUTE};
 use crate::lwt::Lwt;
 use crate::lwt::seg6local::Seg6Local;
 use crate::packet::PacketBuf;
+use crate::vxlan::VxlanSock;
 
 /// Packets whose lookups overlap (the FIB's `lookup_batch` group).
 const VECTOR: usize = 32;
@@ -110,23 +113,27 @@ fn vector<'a>(dp: &'a Dataplane, w: &mut Worker, pkts: &mut [PacketBuf], out: &m
             prefetch(e);
         }
     }
-    let to_sids = warm(dp, &keys[..n], &ents[..n]);
-    // SID behaviours run up to their routing pass, whose lookups then overlap too.
-    // (Left uninitialised when the vector holds no SID packet: it is a few KiB.)
-    let mut sids: Option<[Sid<'a>; VECTOR]> = None;
-    if to_sids != 0 {
-        let sids = sids.insert([Sid::None; VECTOR]);
-        behaviours(dp, w, pkts, &ents, to_sids, sids);
-        second_round(dp, &mut sids[..n]);
+    let (to_sids, to_local) = warm(dp, &keys[..n], &ents[..n]);
+    // SID behaviours and decapsulations run up to their routing pass, whose lookups
+    // then overlap too. (Left uninitialised when the vector holds no such packet: it
+    // is a few KiB.)
+    let mut early: Option<[Early<'a>; VECTOR]> = None;
+    if to_sids | to_local != 0 {
+        let early = early.insert([Early::None; VECTOR]);
+        behaviours(dp, w, pkts, &ents, to_sids, early);
+        if to_local != 0 && w.trace.is_none() {
+            decapsulate(dp, w, pkts, &keys, to_local, early);
+        }
+        second_round(dp, &mut early[..n]);
     }
     for (i, pkt) in pkts.iter_mut().enumerate() {
         let res = ents[i].map_or(FlatRes::NoRoute, |e| e.res);
         let adj = ents[i].and_then(|e| e.adj.as_ref());
         let encap = || ents[i].and_then(|e| e.seg6.as_deref());
-        let sid = sids.as_ref().map_or(&Sid::None, |s| &s[i]);
-        out[i] = match (sid, keys[i]) {
-            (Sid::None, Key::Full) => super::process(dp, w, pkt),
-            (Sid::None, Key::V4) => finish(dp, w, pkt, rx[i], |cx, pkt| {
+        let early = early.as_ref().map_or(&Early::None, |s| &s[i]);
+        out[i] = match (early, keys[i]) {
+            (Early::None, Key::Full) => super::process(dp, w, pkt),
+            (Early::None, Key::V4) => finish(dp, w, pkt, rx[i], |cx, pkt| {
                 enter_l3(pkt);
                 match (adj, encap()) {
                     (Some(a), _) => ip4::forward_hop(cx, pkt, Hop::Adj(a)),
@@ -137,7 +144,7 @@ fn vector<'a>(dp: &'a Dataplane, w: &mut Worker, pkts: &mut [PacketBuf], out: &m
                     }
                 }
             }),
-            (Sid::None, Key::V6) => finish(dp, w, pkt, rx[i], |cx, pkt| {
+            (Early::None, Key::V6) => finish(dp, w, pkt, rx[i], |cx, pkt| {
                 let src_mac = enter_l3(pkt);
                 match (adj, encap()) {
                     (Some(a), _) => ip6::forward_hop(cx, pkt, Hop::Adj(a)),
@@ -149,12 +156,13 @@ fn vector<'a>(dp: &'a Dataplane, w: &mut Worker, pkts: &mut [PacketBuf], out: &m
                     }
                 }
             }),
-            (Sid::Done(v), _) => finish(dp, w, pkt, rx[i], |_, _| *v),
-            (Sid::Step(next, hash), _) => finish(dp, w, pkt, rx[i], |cx, pkt| {
+            (Early::Done(v), _) => finish(dp, w, pkt, rx[i], |_, _| *v),
+            (Early::Receive, _) => finish(dp, w, pkt, rx[i], super::receive),
+            (Early::Step(next, hash), _) => finish(dp, w, pkt, rx[i], |cx, pkt| {
                 seg6local::perform(cx, pkt, *next, *hash)
             }),
             (
-                Sid::Table {
+                Early::Table {
                     t,
                     local_ok,
                     hash,
@@ -166,7 +174,7 @@ fn vector<'a>(dp: &'a Dataplane, w: &mut Worker, pkts: &mut [PacketBuf], out: &m
                 let found = found.map(|r| &t.routes6[r as usize]);
                 seg6local::in_table(cx, pkt, found, *local_ok, *hash)
             }),
-            (Sid::Pass(pass, found), _) => finish(dp, w, pkt, rx[i], |cx, pkt| match found {
+            (Early::Pass(pass, found), _) => finish(dp, w, pkt, rx[i], |cx, pkt| match found {
                 None => pass.run(cx, pkt),
                 Some(e) => pass.finish_flat(cx, pkt, e),
             }),
@@ -182,29 +190,26 @@ fn behaviours<'a>(
     pkts: &mut [PacketBuf],
     ents: &[Option<&FlatEnt>; VECTOR],
     mask: u32,
-    sids: &mut [Sid<'a>; VECTOR],
+    early: &mut [Early<'a>; VECTOR],
 ) {
     let mut cx = Cx { dp, w };
-    let mut bits = mask;
-    while bits != 0 {
-        let i = bits.trailing_zeros() as usize;
-        bits &= bits - 1;
+    for i in members(mask) {
         let pkt = &mut pkts[i];
         let Some((sl, hash)) = ents[i].and_then(|e| sid_of(dp, e, pkt)) else {
             continue;
         };
         enter_l3(pkt);
-        sids[i] = match seg6local::begin(&mut cx, pkt, sl) {
-            Err(v) => Sid::Done(v),
+        early[i] = match seg6local::begin(&mut cx, pkt, sl) {
+            Err(v) => Early::Done(v),
             // End.DX4's nh4 is the same key for every packet of the SID: its lookup
             // is cache-resident, there is nothing to overlap.
-            Ok(next @ Next::Reroute(Reroute::V4 { key: Some(_), .. })) => Sid::Step(next, hash),
+            Ok(next @ Next::Reroute(Reroute::V4 { key: Some(_), .. })) => Early::Step(next, hash),
             Ok(Next::Reroute(r)) => match seg6local::reroute(&cx, pkt, r) {
-                Ok(pass) => Sid::Pass(pass, None),
-                Err(r) => Sid::Done(Verdict::Drop(r)),
+                Ok(pass) => Early::Pass(pass, None),
+                Err(r) => Early::Done(Verdict::Drop(r)),
             },
             Ok(next @ Next::Table6 { table, local_ok }) => match dp.table(table) {
-                Some(t) => Sid::Table {
+                Some(t) => Early::Table {
                     t,
                     dst: u128::from_be_bytes(pkt.data()[24..40].try_into().expect("IPv6")),
                     local_ok,
@@ -212,23 +217,99 @@ fn behaviours<'a>(
                     found: None,
                 },
                 // `perform` drops it (no such table).
-                None => Sid::Step(next, hash),
+                None => Early::Step(next, hash),
             },
-            Ok(next) => Sid::Step(next, hash),
+            Ok(next) => Early::Step(next, hash),
         };
     }
 }
 
-/// A packet whose first route is a SID's, after its behaviour.
+/// Decapsulates each packet of `mask` (bit i: packet i, routed to a local address)
+/// that local delivery hands to a VXLAN socket, as [`vxlan::rcv`] does, and prepares
+/// the inner frame's routing pass as [`super::receive`] would run it.
+fn decapsulate<'a>(
+    dp: &'a Dataplane,
+    w: &mut Worker,
+    pkts: &mut [PacketBuf],
+    keys: &[Key; VECTOR],
+    mask: u32,
+    early: &mut [Early<'a>; VECTOR],
+) {
+    let mut cx = Cx { dp, w };
+    for i in members(mask) {
+        let pkt = &mut pkts[i];
+        let Some((sock, l4)) = vxlan_target(dp, pkt, keys[i]) else {
+            continue;
+        };
+        enter_l3(pkt);
+        early[i] = match vxlan::decap(&mut cx, pkt, l4, sock) {
+            Err(v) => Early::Done(v),
+            Ok(()) => match classify_frame(dp, pkt) {
+                Key::V4 => {
+                    enter_l3(pkt);
+                    Early::Pass(ip4::pass(&cx, pkt, None), None)
+                }
+                Key::V6 => {
+                    let src_mac = enter_l3(pkt);
+                    Early::Pass(ip6::pass(&cx, pkt, Some(src_mac), true), None)
+                }
+                Key::Full => Early::Receive,
+            },
+        };
+    }
+}
+
+/// The packets of a vector's `mask` (bit i: packet i), in order.
+#[inline(always)]
+fn members(mask: u32) -> impl Iterator<Item = usize> {
+    let mut bits = mask;
+    std::iter::from_fn(move || {
+        let i = bits.trailing_zeros() as usize;
+        bits &= bits.wrapping_sub(1);
+        (i < 32).then_some(i)
+    })
+}
+
+/// The VXLAN socket and UDP header offset of a classified packet routed to a local
+/// address, when local delivery (`ip4::local`, `ip6::local`) would hand it to
+/// [`vxlan::rcv`]: UDP, not a fragment, right after an IPv6 header (the rest takes the
+/// full path's header walk), to a port a socket listens on.
+#[inline]
+fn vxlan_target<'a>(
+    dp: &'a Dataplane,
+    pkt: &PacketBuf,
+    key: Key,
+) -> Option<(&'a VxlanSock, usize)> {
+    let ip = &pkt.data()[14..];
+    let (l4, total) = match key {
+        Key::V4 if ip[9] == lwt_wire::ip_proto::UDP && ip[6] & 0x3f == 0 && ip[7] == 0 => {
+            (20, u16::from_be_bytes([ip[2], ip[3]]))
+        }
+        Key::V6 if ip[6] == lwt_wire::ip_proto::UDP => {
+            (40, 40 + u16::from_be_bytes([ip[4], ip[5]]))
+        }
+        _ => return None,
+    };
+    // Within the IP packet, as the full path sees it once link-layer padding is gone.
+    let ip = &ip[..usize::from(total)];
+    Some((vxlan::sock(dp, ip, pkt.meta.iif, l4)?, l4))
+}
+
+/// A packet whose first route led to work that runs ahead of its finish: a SID's
+/// behaviour, or a VXLAN decapsulation.
 #[derive(Clone, Copy)]
-enum Sid<'a> {
-    /// Not a SID packet.
+enum Early<'a> {
+    /// Nothing ran ahead.
     None,
-    /// Dropped by the behaviour (already counted under the SID).
+    /// Dropped by the behaviour (already counted under the SID) or the decapsulation.
     Done(Verdict),
+    /// A decapsulated frame the batch does not take: received as [`super::receive`]
+    /// receives it.
+    Receive,
     /// Another step than a routing pass is next.
     Step(Next, u32),
-    /// A routing pass is next, with its lookup's answer once the vector's round ran
+    /// A routing pass is next (after a behaviour, or a decapsulated frame's first),
+    /// with its lookup's answer once the vector's round ran
     /// (`None`: its domain has no flattened walk; it looks up itself).
     Pass(Pass, Option<&'a FlatEnt>),
     /// A lookup of the IPv6 destination `dst` in table `t` is next, with the route
@@ -266,27 +347,28 @@ fn sid_of<'a>(dp: &'a Dataplane, e: &FlatEnt, pkt: &PacketBuf) -> Option<(&'a Se
     }
 }
 
-/// The second lookup round: each routing pass that follows a behaviour is looked up
-/// with the others of its L3 domain and family in one `lookup_batch`.
-fn second_round<'a>(dp: &'a Dataplane, sids: &mut [Sid<'a>]) {
+/// The second lookup round: each routing pass that follows a behaviour or a
+/// decapsulation is looked up with the others of its L3 domain and family in one
+/// `lookup_batch`.
+fn second_round<'a>(dp: &'a Dataplane, early: &mut [Early<'a>]) {
     let mut grouped = [false; VECTOR];
-    for i in 0..sids.len() {
+    for i in 0..early.len() {
         if grouped[i] {
             continue;
         }
-        if let Sid::Table { t, .. } = &sids[i] {
-            table_round(sids, i, t, &mut grouped);
+        if let Early::Table { t, .. } = &early[i] {
+            table_round(early, i, t, &mut grouped);
             continue;
         }
-        let Sid::Pass(first, None) = &sids[i] else {
+        let Early::Pass(first, None) = &early[i] else {
             continue;
         };
         let (v6, l3) = (first.flow.dst.is_ipv6(), first.flow.l3_table);
         // This pass's group: the passes of the same domain and family.
         let mut idx = [0u8; VECTOR];
         let mut m = 0;
-        for (j, s) in sids.iter().enumerate().skip(i) {
-            if let Sid::Pass(p, None) = s
+        for (j, s) in early.iter().enumerate().skip(i) {
+            if let Early::Pass(p, None) = s
                 && p.flow.dst.is_ipv6() == v6
                 && p.flow.l3_table == l3
             {
@@ -296,8 +378,8 @@ fn second_round<'a>(dp: &'a Dataplane, sids: &mut [Sid<'a>]) {
             }
         }
         let mut found = [None; VECTOR];
-        let key = |j: &u8| match &sids[usize::from(*j)] {
-            Sid::Pass(p, _) => p.key(),
+        let key = |j: &u8| match &early[usize::from(*j)] {
+            Early::Pass(p, _) => p.key(),
             _ => 0,
         };
         let results = if v6 {
@@ -316,7 +398,7 @@ fn second_round<'a>(dp: &'a Dataplane, sids: &mut [Sid<'a>]) {
             &flat.results
         };
         for (&j, r) in idx[..m].iter().zip(&found[..m]) {
-            let Sid::Pass(pass, ent) = &mut sids[usize::from(j)] else {
+            let Early::Pass(pass, ent) = &mut early[usize::from(j)] else {
                 continue;
             };
             let e = r.map_or(&NO_ROUTE, |v| &results[v as usize]);
@@ -342,11 +424,11 @@ fn group_lookup<K: Copy + Default>(
 }
 
 /// The lookups in table `t` of the vector, from packet `from` on, in one batch.
-fn table_round(sids: &mut [Sid<'_>], from: usize, t: &TableDp, grouped: &mut [bool; VECTOR]) {
+fn table_round(early: &mut [Early<'_>], from: usize, t: &TableDp, grouped: &mut [bool; VECTOR]) {
     let mut idx = [0u8; VECTOR];
     let mut m = 0;
-    for (j, s) in sids.iter().enumerate().skip(from) {
-        if let Sid::Table { t: tj, .. } = s
+    for (j, s) in early.iter().enumerate().skip(from) {
+        if let Early::Table { t: tj, .. } = s
             && std::ptr::eq(*tj, t)
         {
             grouped[j] = true;
@@ -354,14 +436,14 @@ fn table_round(sids: &mut [Sid<'_>], from: usize, t: &TableDp, grouped: &mut [bo
             m += 1;
         }
     }
-    let key = |j: &u8| match sids[usize::from(*j)] {
-        Sid::Table { dst, .. } => dst,
+    let key = |j: &u8| match early[usize::from(*j)] {
+        Early::Table { dst, .. } => dst,
         _ => 0,
     };
     let mut found = [None; VECTOR];
     group_lookup(&idx[..m], key, |k, o| t.fib6.lookup_batch(k, o), &mut found);
     for (&j, r) in idx[..m].iter().zip(&found[..m]) {
-        if let Sid::Table { found: f, .. } = &mut sids[usize::from(j)] {
+        if let Early::Table { found: f, .. } = &mut early[usize::from(j)] {
             *f = *r;
             if let Some(r) = r {
                 prefetch(&t.routes6[*r as usize]);
@@ -374,8 +456,9 @@ fn table_round(sids: &mut [Sid<'_>], from: usize, t: &TableDp, grouped: &mut [bo
 /// next hop, LWT state, its template (or for an encapsulation, its state and template)
 /// — is fetched a link at a time across the whole vector, so each link's misses overlap
 /// (at 100k routes each is a cache miss).
-/// Returns the IPv6 packets (bit i: packet i) whose route's state is a SID's.
-fn warm(dp: &Dataplane, keys: &[Key], ents: &[Option<&FlatEnt>]) -> u32 {
+/// Returns the IPv6 packets (bit i: packet i) whose route's state is a SID's, and the
+/// packets whose route is local.
+fn warm(dp: &Dataplane, keys: &[Key], ents: &[Option<&FlatEnt>]) -> (u32, u32) {
     let mut routes: [Option<&RouteDp>; VECTOR] = [None; VECTOR];
     for (i, e) in ents.iter().enumerate() {
         if let Some(FlatEnt {
@@ -405,24 +488,27 @@ fn warm(dp: &Dataplane, keys: &[Key], ents: &[Option<&FlatEnt>]) -> u32 {
         }
     }
     let mut hops: [Option<&NextHopDp>; VECTOR] = [None; VECTOR];
-    for (h, r) in hops.iter_mut().zip(&routes) {
-        if let Some(nh) = r.and_then(|r| r.nexthops.first()) {
+    let mut locals = 0;
+    for (i, (h, r)) in hops.iter_mut().zip(&routes).enumerate() {
+        let Some(r) = r else { continue };
+        if r.kind == RouteKind::Local {
+            locals |= 1 << i;
+        }
+        if let Some(nh) = r.nexthops.first() {
             prefetch(nh);
             *h = Some(nh);
         }
     }
-    let mut states: [Option<&Lwt>; VECTOR] = [None; VECTOR];
     let mut sids = 0;
-    for (i, (s, h)) in states.iter_mut().zip(&hops).enumerate() {
+    for (i, h) in hops.iter().enumerate() {
         if let Some(l) = h.and_then(|h| h.lwt.as_ref()) {
             l.prefetch();
-            *s = Some(l);
             if matches!(l, Lwt::Seg6Local(_)) && matches!(keys[i], Key::V6) {
                 sids |= 1 << i;
             }
         }
     }
-    sids
+    (sids, locals)
 }
 
 /// Asks the CPU to start loading `p`'s cache line.
@@ -480,29 +566,40 @@ fn enter_l3(pkt: &mut PacketBuf) -> [u8; 6] {
 }
 
 /// The flow hash IPv4 `route_input` computes.
-#[inline]
+#[inline(always)]
 fn hash4(d: &[u8]) -> u32 {
     super::flow_hash(&d[12..16], &d[16..20], d[9])
 }
 
 /// The flow hash IPv6 `route_input` computes (with the flow label).
-#[inline]
+#[inline(always)]
 fn hash6(d: &[u8]) -> u32 {
     let label = u32::from_be_bytes([0, d[1] & 0x0f, d[2], d[3]]);
     super::flow_hash(&d[8..24], &d[24..40], d[6]) ^ label
 }
 
-/// Read-only: is this frame one the batched path takes (a unicast IPv4 or IPv6 packet
-/// to this link's MAC, outside any VRF, with valid headers and no martian address, its
-/// family's walk flattened)? Anything else goes the full way, which also names the
-/// reason of a drop.
+/// Read-only: is this received frame one the batched path takes (see
+/// [`classify_frame`])? Not with tunnel metadata: the encapsulation and SID arms
+/// skip `lwt_input`, which drops it.
 #[inline]
 fn classify(dp: &Dataplane, pkt: &PacketBuf) -> Key {
+    if pkt.meta.tun.is_some() {
+        return Key::Full;
+    }
+    classify_frame(dp, pkt)
+}
+
+/// Read-only: is this frame one the batched path routes (a unicast IPv4 or IPv6 packet
+/// to this link's MAC, outside any VRF, with valid headers and no martian address, its
+/// family's walk flattened)? Anything else goes the full way, which also names the
+/// reason of a drop. A flattened walk reads neither tunnel metadata nor the mark.
+#[inline(always)]
+fn classify_frame(dp: &Dataplane, pkt: &PacketBuf) -> Key {
     let d = pkt.data();
     let Some(link) = dp.link(pkt.meta.iif) else {
         return Key::Full;
     };
-    if !link.up || link.l3_table.is_some() || pkt.meta.tun.is_some() || d.len() < 34 {
+    if !link.up || link.l3_table.is_some() || d.len() < 34 {
         return Key::Full;
     }
     if d[..6] != link.mac {

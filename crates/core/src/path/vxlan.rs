@@ -114,25 +114,34 @@ fn is_local(dp: &Dataplane, a: IpAddr) -> bool {
 /// (the packet starts at the outer IP header). `None` when no VXLAN device listens on
 /// the port (the datagram goes on to a port unreachable).
 pub(crate) fn rcv(cx: &mut Cx<'_>, pkt: &mut PacketBuf, l4: usize) -> Option<Verdict> {
-    if cx.dp.vxlan_socks.is_empty() {
+    let sock = sock(cx.dp, pkt.data(), pkt.meta.iif, l4)?;
+    Some(match decap(cx, pkt, l4, sock) {
+        Ok(()) => super::receive(cx, pkt),
+        Err(v) => v,
+    })
+}
+
+/// The VXLAN socket a UDP datagram to a local address is for (`ip` starts at its IP
+/// header, `l4` is the offset of its UDP header), received on link `iif`.
+#[inline]
+pub(crate) fn sock<'a>(dp: &'a Dataplane, ip: &[u8], iif: u32, l4: usize) -> Option<&'a VxlanSock> {
+    if dp.vxlan_socks.is_empty() {
         return None;
     }
-    let data = pkt.data();
-    let v6 = data.first().is_some_and(|b| b >> 4 == 6);
-    let port = data
+    let v6 = ip.first().is_some_and(|b| b >> 4 == 6);
+    let port = ip
         .get(l4 + 2..l4 + 4)
         .map(|p| u16::from_be_bytes([p[0], p[1]]))?;
-    let sock = cx
-        .dp
+    let sock = dp
         .vxlan_socks
         .iter()
         .find(|s| s.port == port && s.v6 == v6)?;
     // The sockets are bound to no device: datagrams received in a VRF do not reach them
     // (udp_l3mdev_accept=0).
-    if cx.dp.link(pkt.meta.iif).is_some_and(|l| l.l3_dev != 0) {
+    if dp.link(iif).is_some_and(|l| l.l3_dev != 0) {
         return None;
     }
-    Some(rcv_sock(cx, pkt, l4, sock))
+    Some(sock)
 }
 
 /// The outer header of a received datagram: addresses, TOS/traffic class, TTL/hop
@@ -143,12 +152,20 @@ enum OuterRx {
     V6(Ipv6Addr, Ipv6Addr, u8, u8, u32),
 }
 
-fn rcv_sock(cx: &mut Cx<'_>, pkt: &mut PacketBuf, l4: usize, sock: &VxlanSock) -> Verdict {
+/// Checks a datagram for `sock` and strips its outer headers: `Ok` leaves the inner
+/// frame in `pkt`, received on its VXLAN device with the metadata filled, for
+/// [`super::receive`]; `Err` is the verdict on a datagram the device refuses.
+pub(crate) fn decap(
+    cx: &mut Cx<'_>,
+    pkt: &mut PacketBuf,
+    l4: usize,
+    sock: &VxlanSock,
+) -> Result<(), Verdict> {
     let dp = cx.dp;
     let (meta, gbp_hdr, outer_tos, udp_len, ifx) = {
         let data = pkt.data();
         let Ok(udp) = UdpPacket::new_checked(&data[l4..]) else {
-            return Verdict::Drop(DropReason::UdpMalformed);
+            return Err(Verdict::Drop(DropReason::UdpMalformed));
         };
         // The outer header fields `udp_tun_rx_dst` copies.
         let outer = if sock.v6 {
@@ -156,39 +173,39 @@ fn rcv_sock(cx: &mut Cx<'_>, pkt: &mut PacketBuf, l4: usize, sock: &VxlanSock) -
             let (s, d) = (ip.src_addr(), ip.dst_addr());
             if udp.checksum() == 0 {
                 // No udp6zerocsumrx in lwt: the kernel's default refuses zero checksums.
-                return Verdict::Drop(DropReason::UdpZeroChecksum6);
+                return Err(Verdict::Drop(DropReason::UdpZeroChecksum6));
             }
             if !udp.verify_checksum_v6(&s, &d) {
-                return Verdict::Drop(DropReason::UdpBadChecksum);
+                return Err(Verdict::Drop(DropReason::UdpBadChecksum));
             }
             OuterRx::V6(s, d, ip.traffic_class(), ip.hop_limit(), ip.flow_label())
         } else {
             let ip = Ipv4Packet::new_unchecked(data);
             let (s, d) = (ip.src_addr(), ip.dst_addr());
             if !udp.verify_checksum_v4(&s, &d) {
-                return Verdict::Drop(DropReason::UdpBadChecksum);
+                return Err(Verdict::Drop(DropReason::UdpBadChecksum));
             }
             OuterRx::V4(s, d, ip.tos(), ip.ttl(), ip.dont_frag())
         };
         let payload = udp.payload();
         if payload.len() < lwt_wire::vxlan::HEADER_LEN {
-            return Verdict::Drop(DropReason::VxlanTooShort);
+            return Err(Verdict::Drop(DropReason::VxlanTooShort));
         }
         let vh = VxlanHeader::new_unchecked(payload);
         if !vh.has_vni_flag() {
-            return Verdict::Drop(DropReason::VxlanNoIFlag);
+            return Err(Verdict::Drop(DropReason::VxlanNoIFlag));
         }
         let vni = vh.vni();
         // vxlan_vs_find_vni: a metadata device takes every VNI.
         let Some(ifx) = sock.external.or_else(|| sock.by_vni.get(&vni).copied()) else {
-            return Verdict::Drop(DropReason::VxlanUnknownVni);
+            return Err(Verdict::Drop(DropReason::VxlanUnknownVni));
         };
         let Some(dev) = dp.link(ifx).and_then(|l| l.vxlan.as_deref()) else {
-            return Verdict::Drop(DropReason::VxlanUnknownVni);
+            return Err(Verdict::Drop(DropReason::VxlanUnknownVni));
         };
         if !vh.reserved_bits_ok(dev.gbp) {
             cx.w.stats.link(ifx).rx_dropped += 1;
-            return Verdict::Drop(DropReason::VxlanReservedBits);
+            return Err(Verdict::Drop(DropReason::VxlanReservedBits));
         }
         let gbp = if dev.gbp { vh.gbp_metadata() } else { None };
         let ports = (udp.src_port(), udp.dst_port());
@@ -213,29 +230,29 @@ fn rcv_sock(cx: &mut Cx<'_>, pkt: &mut PacketBuf, l4: usize, sock: &VxlanSock) -
         (meta, gbp, tos, usize::from(udp.len()), ifx)
     };
     let Some(link) = dp.link(ifx) else {
-        return Verdict::Drop(DropReason::LinkDown);
+        return Err(Verdict::Drop(DropReason::LinkDown));
     };
     let dev = link.vxlan.as_deref().expect("VXLAN link");
     // The datagram ends where UDP says (udp_rcv trims the rest).
     pkt.truncate(l4 + udp_len);
     pkt.pull_front(l4 + HDR4 - 20);
     if pkt.len() < lwt_wire::ethernet::HEADER_LEN {
-        return Verdict::Drop(DropReason::VxlanInnerTooShort);
+        return Err(Verdict::Drop(DropReason::VxlanInnerTooShort));
     }
     // vxlan_set_mac: a frame from the device's own MAC is a loop.
     if pkt.data()[6..12] == dev.mac {
-        return Verdict::Drop(DropReason::VxlanOwnMac);
+        return Err(Verdict::Drop(DropReason::VxlanOwnMac));
     }
     if !ecn_decap(outer_tos, pkt.data_mut()) {
         cx.w.stats.link(ifx).rx_dropped += 1;
-        return Verdict::Drop(DropReason::VxlanEcn);
+        return Err(Verdict::Drop(DropReason::VxlanEcn));
     }
     if !link.up {
         cx.w.stats.link(ifx).rx_dropped += 1;
-        return Verdict::Drop(DropReason::LinkDown);
+        return Err(Verdict::Drop(DropReason::LinkDown));
     }
     if pkt.meta.lwt_depth >= 8 {
-        return Verdict::Drop(DropReason::LwtRecursion);
+        return Err(Verdict::Drop(DropReason::LwtRecursion));
     }
     pkt.meta.lwt_depth += 1;
     cx.w.stats.link(ifx).rx.add(pkt.len());
@@ -250,7 +267,7 @@ fn rcv_sock(cx: &mut Cx<'_>, pkt: &mut PacketBuf, l4: usize, sock: &VxlanSock) -
     {
         t.push(format!("{}: rx {m}", link.name));
     }
-    super::receive(cx, pkt)
+    Ok(())
 }
 
 /// The outer parameters of one transmission (`vxlan_xmit_one`'s locals).
