@@ -74,7 +74,8 @@ pub(crate) fn pass(cx: &Cx<'_>, pkt: &PacketBuf, src_mac: Option<[u8; 6]>, local
     let (src, dst) = (ip.src_addr(), ip.dst_addr());
     Pass {
         flow: ingress_flow(cx, &pkt.meta, src, dst),
-        hash: super::flow_hash(&src.octets(), &dst.octets(), ip.next_header()) ^ ip.flow_label(),
+        proto: ip.next_header(),
+        label: ip.flow_label(),
         local_ok,
         src_mac,
         keyed: false,

@@ -32,8 +32,10 @@ pub(crate) struct Flow {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Pass {
     pub flow: Flow,
-    /// The flow hash ECMP and `seg6_flowlabel` use.
-    pub hash: u32,
+    /// With the flow's addresses, the input of the flow hash ECMP and `seg6_flowlabel`
+    /// use: the protocol (next header) and the IPv6 flow label.
+    pub proto: u8,
+    pub label: u32,
     /// Whether a local result delivers (false: SID re-entry, a silent discard).
     pub local_ok: bool,
     /// The sender's MAC, for a received IPv6 packet (NDP replies).
@@ -48,6 +50,21 @@ impl Pass {
         match self.flow.dst {
             IpAddr::V4(a) => u128::from(u32::from(a)),
             IpAddr::V6(a) => u128::from(a),
+        }
+    }
+
+    /// The flow hash `route_input` computes, only when the route needs it (a pass that
+    /// ends at an adjacency does not).
+    fn hash(&self) -> u32 {
+        match (self.flow.src, self.flow.dst) {
+            (IpAddr::V4(s), IpAddr::V4(d)) => {
+                super::flow_hash(&s.octets(), &d.octets(), self.proto)
+            }
+            (IpAddr::V6(s), IpAddr::V6(d)) => {
+                super::flow_hash(&s.octets(), &d.octets(), self.proto) ^ self.label
+            }
+            // A flow's addresses are of one family.
+            _ => 0,
         }
     }
 
@@ -79,9 +96,9 @@ impl Pass {
     /// What input routing does with the rules' answer.
     pub(crate) fn finish(&self, cx: &mut Cx<'_>, pkt: &mut PacketBuf, res: Res<'_>) -> Verdict {
         if self.flow.dst.is_ipv6() {
-            ip6::routed(cx, pkt, res, self.hash, self.src_mac, self.local_ok)
+            ip6::routed(cx, pkt, res, self.hash(), self.src_mac, self.local_ok)
         } else {
-            ip4::routed(cx, pkt, res, self.hash)
+            ip4::routed(cx, pkt, res, self.hash())
         }
     }
 }
