@@ -1,13 +1,14 @@
 //! VXLAN benchmarks: ns per packet on one core through the whole packet path
-//! ([`process`]), for encapsulation (a frame routed by `encap ip` into a flow-based
+//! (`process_batch`), for encapsulation (a frame routed by `encap ip` into a flow-based
 //! device, leaving as IP + UDP + VXLAN on the underlay port) and decapsulation (a VXLAN
-//! datagram to a local address, its inner frame routed out of a host port).
+//! datagram to a local address, IPv4 or IPv6, its inner frame routed out of a host
+//! port).
 //!
 //! Encapsulation runs over 1 and 10,000 `encap ip` routes (one VNI and one remote
 //! endpoint each), so the second shows what a large flow-based table costs beyond the
 //! FIB lookup. Each criterion iteration processes [`BATCH`] frames taken in turn from a
 //! pool of pre-built frames (distinct destinations, so distinct routes and VNIs when the
-//! table is large), each copied into one reused [`PacketBuf`] first, as a receive ring
+//! table is large), each copied into a reused `PacketBuf` first, as a receive ring
 //! that is not zero-copy would. Every pool frame is checked once at setup to be sent on
 //! the expected port with the expected VNI.
 

@@ -2,7 +2,7 @@
 //! example). Every pool frame is checked once at setup to be sent on the expected port
 //! with the expected VNI.
 
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 
 use lwt_core::{Dataplane, PacketBuf, Router, Verdict, Worker, process};
 
@@ -48,16 +48,21 @@ fn v4_frame(
     f
 }
 
-/// A VXLAN datagram from 172.16.x.y to 192.168.0.1:4789 (no UDP checksum) around an
-/// inner IPv4 frame for the host behind h0.
-fn vxlan_frame(vni: u32, i: u32) -> Vec<u8> {
-    let inner = v4_frame(
+/// The inner frame of datagram `i`: IPv4 from 20.x.y.7 for the host behind h0.
+fn inner_frame(i: u32) -> Vec<u8> {
+    v4_frame(
         VX0_MAC,
         [2, 0, 0, 0, 0x0c, 1],
         Ipv4Addr::new(20, (i >> 8) as u8, i as u8, 7),
         Ipv4Addr::new(10, 0, 0, 10),
         1024 + (i as u16 & 0x3fff),
-    );
+    )
+}
+
+/// A VXLAN datagram from 172.16.x.y to 192.168.0.1:4789 (no UDP checksum) around an
+/// inner IPv4 frame for the host behind h0.
+fn vxlan_frame(vni: u32, i: u32) -> Vec<u8> {
+    let inner = inner_frame(i);
     let udp_len = 16 + inner.len();
     let mut f = Vec::with_capacity(100);
     f.extend_from_slice(&U0_MAC);
@@ -81,6 +86,22 @@ fn vxlan_frame(vni: u32, i: u32) -> Vec<u8> {
     f.extend_from_slice(&(vni << 8).to_be_bytes());
     f.extend_from_slice(&inner);
     f
+}
+
+/// The same over IPv6, from fd00::2:x to fd00::1:4789, with the UDP checksum IPv6
+/// requires (a receiver verifies it over the whole datagram).
+fn vxlan6_frame(vni: u32, i: u32) -> Vec<u8> {
+    let mut payload = vec![0x08, 0, 0, 0];
+    payload.extend_from_slice(&(vni << 8).to_be_bytes());
+    payload.extend_from_slice(&inner_frame(i));
+    let src = Ipv6Addr::from(0xfd00_u128 << 112 | 0x2_0000 | u128::from(i & 0xffff));
+    let ip = lwt_testkit::frames::Ipv6::new(src, Ipv6Addr::from(0xfd00_u128 << 112 | 1));
+    let udp = ip.udp(40000 + (i as u16 & 0xfff), 4789, &payload);
+    let (peer, u0) = (
+        lwt_testkit::frames::Mac(PEER),
+        lwt_testkit::frames::Mac(U0_MAC),
+    );
+    lwt_testkit::frames::ethernet_ip(peer, u0, &udp)
 }
 
 pub struct Case {
@@ -134,9 +155,10 @@ fn encap(routes: u32, v6: bool, csum: bool) -> Case {
     })
 }
 
-fn decap(vnis: u32) -> Case {
+fn decap(vnis: u32, v6: bool) -> Case {
+    let frame = if v6 { vxlan6_frame } else { vxlan_frame };
     let frames = (0..POOL as u32)
-        .map(|k| vxlan_frame(1000 + k % vnis, k))
+        .map(|k| frame(1000 + k % vnis, k))
         .collect();
     build(BASE, "u0", "h0", frames, |_| None)
 }
@@ -193,12 +215,13 @@ fn plain_forward() -> Case {
 pub type Build = fn() -> Case;
 
 /// The benchmark's cases by name.
-pub const CASES: [(&str, Build); 7] = [
+pub const CASES: [(&str, Build); 8] = [
     ("forward_v4_baseline/1", plain_forward),
     ("encap_v4_underlay/1", || encap(1, false, false)),
     ("encap_v4_underlay/10000", || encap(10_000, false, false)),
     ("encap_v4_underlay_csum/1", || encap(1, false, true)),
     ("encap_v6_underlay_csum/1", || encap(1, true, true)),
-    ("decap_v4_underlay/1", || decap(1)),
-    ("decap_v4_underlay/10000", || decap(10_000)),
+    ("decap_v4_underlay/1", || decap(1, false)),
+    ("decap_v4_underlay/10000", || decap(10_000, false)),
+    ("decap_v6_underlay_csum/1", || decap(1, true)),
 ];
