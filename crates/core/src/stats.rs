@@ -78,7 +78,7 @@ impl Stats {
     pub fn link(&mut self, ifindex: u32) -> &mut LinkStats {
         let i = ifindex as usize;
         if i >= self.links.len() {
-            self.links.resize(i + 1, LinkStats::default());
+            grow(&mut self.links, i);
         }
         &mut self.links[i]
     }
@@ -87,7 +87,7 @@ impl Stats {
     pub fn sid(&mut self, slot: u32) -> &mut SidStats {
         let i = slot as usize;
         if i >= self.sids.len() {
-            self.sids.resize(i + 1, SidStats::default());
+            grow(&mut self.sids, i);
         }
         &mut self.sids[i]
     }
@@ -143,6 +143,14 @@ impl Stats {
         self.generated += other.generated;
         self.queued += other.queued;
     }
+}
+
+/// Makes room for counter `i`: out of line, as `fit` leaves the packet path nothing to
+/// grow, so the accessors stay small enough to inline.
+#[cold]
+#[inline(never)]
+fn grow<T: Clone + Default>(v: &mut Vec<T>, i: usize) {
+    v.resize(i + 1, T::default());
 }
 
 #[cfg(test)]

@@ -4,7 +4,9 @@
 use core::fmt;
 
 /// A key type: an unsigned integer read from its most significant bit.
-pub(crate) trait Key: Copy + Ord + fmt::Debug + Send + Sync + 'static {
+pub(crate) trait Key:
+    Copy + Ord + fmt::Debug + Send + Sync + 'static + core::ops::BitAnd<Output = Self>
+{
     const BITS: u32;
     /// The 64 key bits from bit `pos` on (bit 0 = most significant), left-aligned; bits
     /// past the end of the key read as zero. Requires `pos < BITS`.
@@ -13,6 +15,8 @@ pub(crate) trait Key: Copy + Ord + fmt::Debug + Send + Sync + 'static {
     fn window128(self, pos: u32) -> u128;
     /// The key with bits `len..` cleared.
     fn truncate(self, len: u32) -> Self;
+    /// The mask of a prefix of length `len`: bits `0..len` set.
+    fn mask(len: u32) -> Self;
     /// Number of leading bits `self` and `other` have in common.
     fn common_len(self, other: Self) -> u32;
 }
@@ -29,7 +33,11 @@ impl Key for u32 {
     }
     #[inline]
     fn truncate(self, len: u32) -> Self {
-        self & u32::MAX.checked_shl(32 - len).unwrap_or(0)
+        self & Self::mask(len)
+    }
+    #[inline]
+    fn mask(len: u32) -> Self {
+        u32::MAX.checked_shl(32 - len).unwrap_or(0)
     }
     fn common_len(self, other: Self) -> u32 {
         (self ^ other).leading_zeros()
@@ -48,7 +56,11 @@ impl Key for u128 {
     }
     #[inline]
     fn truncate(self, len: u32) -> Self {
-        self & u128::MAX.checked_shl(128 - len).unwrap_or(0)
+        self & Self::mask(len)
+    }
+    #[inline]
+    fn mask(len: u32) -> Self {
+        u128::MAX.checked_shl(128 - len).unwrap_or(0)
     }
     fn common_len(self, other: Self) -> u32 {
         (self ^ other).leading_zeros()

@@ -43,13 +43,16 @@ impl Fib4 {
 
     /// Looks up every address of `addrs` into the same position of `out`, with the
     /// same results as [`lookup`](Self::lookup). Overlaps the cache misses of groups of
-    /// 32 addresses: meant for packet batches on big tables.
+    /// 32 addresses on big tables; scans a tiny one, as `lookup` does.
     ///
     /// # Panics
     /// If the slices differ in length.
     #[inline]
     pub fn lookup_batch(&self, addrs: &[u32], out: &mut [Option<u32>]) {
-        self.trie.lookup_batch(addrs, out);
+        match &self.small {
+            Some(s) => s.lookup_batch(addrs, out),
+            None => self.trie.lookup_batch(addrs, out),
+        }
     }
 
     /// Number of distinct prefixes.

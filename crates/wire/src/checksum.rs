@@ -120,6 +120,33 @@ mod test {
         assert_eq!(data(&[0xff, 0xff, 0xff, 0xff, 0x01]), fold(0x1fffe + 0x100));
     }
 
+    /// The 32-bit word sum equals the plain 16-bit word sum of RFC 1071, for every length
+    /// up to 200 bytes (every remainder) and data that carries a lot.
+    #[test]
+    fn word_sum_equals_16_bit_sum() {
+        fn reference(d: &[u8]) -> u16 {
+            let mut acc = 0u64;
+            for c in d.chunks(2) {
+                acc += u64::from(u16::from_be_bytes([c[0], c.get(1).copied().unwrap_or(0)]));
+            }
+            fold(acc)
+        }
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        for len in 0..200 {
+            for fill in [None, Some(0xff), Some(0x00)] {
+                let mut d = [0u8; 200];
+                for b in &mut d[..len] {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    *b = fill.unwrap_or(x as u8);
+                }
+                let d = &d[..len];
+                assert_eq!(data(d), reference(d), "{d:02x?}");
+            }
+        }
+    }
+
     #[test]
     fn ipv4_header_known_good() {
         // A well-known IPv4 header (Wikipedia "IPv4 header checksum" example), checksum b861.

@@ -156,7 +156,7 @@ impl<T: AsRef<[u8]>> VxlanHeader<T> {
     /// Linux `vxlan_rcv`'s reserved-bit check (done after the separate I-flag check): with
     /// `gbp_enabled` (device flag `gbp`), the G bit and bytes 1..4 are in use; otherwise every
     /// bit except I is reserved. The byte after the VNI is always reserved.
-    #[inline]
+    #[inline(always)]
     pub fn reserved_bits_ok(&self, gbp_enabled: bool) -> bool {
         let mut used = u32::from(FLAG_I) << 24;
         if gbp_enabled {
