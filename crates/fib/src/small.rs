@@ -31,8 +31,9 @@ impl<K: Key> Small<K> {
                 None => v.push((net, mask, val)),
             }
         }
-        // A longer prefix's mask is the larger number.
-        v.sort_by_key(|e| std::cmp::Reverse(e.1));
+        // Longest first (a longer prefix's mask is the larger number); then by network,
+        // so the order does not depend on the order the entries came in.
+        v.sort_by_key(|e| (std::cmp::Reverse(e.1), e.0));
         Some(Small {
             entries: v.into_boxed_slice(),
         })
