@@ -9,7 +9,7 @@
 //! 3. warm       prefetch the results, then what each points to, a link at a time
 //! 4. behave     packets routed to a SID: the seg6local behaviour, up to its next
 //!               routing pass (or table lookup); VXLAN datagrams to a local address:
-//!               the decapsulation, up to its inner frame's routing pass
+//!               the decapsulation, and the inner frames' lookups in one batch
 //! 5. look up    those lookups, batched per L3 domain (or table) and family
 //! 6. finish     the rest of the path, from the rules' answers, in packet order
 //! ```
@@ -158,6 +158,9 @@ fn vector<'a>(dp: &'a Dataplane, w: &mut Worker, pkts: &mut [PacketBuf], out: &m
             }),
             (Early::Done(v), _) => finish(dp, w, pkt, rx[i], |_, _| *v),
             (Early::Receive, _) => finish(dp, w, pkt, rx[i], super::receive),
+            (Early::Inner(key, src_mac, found), _) => finish(dp, w, pkt, rx[i], |cx, pkt| {
+                inner(cx, pkt, *key, *src_mac, *found)
+            }),
             (Early::Step(next, hash), _) => finish(dp, w, pkt, rx[i], |cx, pkt| {
                 seg6local::perform(cx, pkt, *next, *hash)
             }),
@@ -225,8 +228,9 @@ fn behaviours<'a>(
 }
 
 /// Decapsulates each packet of `mask` (bit i: packet i, routed to a local address)
-/// that local delivery hands to a VXLAN socket, as [`vxlan::rcv`] does, and prepares
-/// the inner frame's routing pass as [`super::receive`] would run it.
+/// that local delivery hands to a VXLAN socket, as [`vxlan::rcv`] does; the inner
+/// frames the batch takes are received as [`super::receive`] receives them, up to
+/// their lookup, and looked up together.
 fn decapsulate<'a>(
     dp: &'a Dataplane,
     w: &mut Worker,
@@ -236,6 +240,10 @@ fn decapsulate<'a>(
     early: &mut [Early<'a>; VECTOR],
 ) {
     let mut cx = Cx { dp, w };
+    // The inner frames to look up, by family: destination and packet.
+    let (mut d4, mut d6) = ([0u32; VECTOR], [0u128; VECTOR]);
+    let (mut at4, mut at6) = ([0u8; VECTOR], [0u8; VECTOR]);
+    let (mut n4, mut n6) = (0, 0);
     for i in members(mask) {
         let pkt = &mut pkts[i];
         let Some((sock, l4)) = vxlan_target(dp, pkt, keys[i]) else {
@@ -246,16 +254,50 @@ fn decapsulate<'a>(
             Err(v) => Early::Done(v),
             Ok(()) => match classify_frame(dp, pkt) {
                 Key::V4 => {
-                    enter_l3(pkt);
-                    Early::Pass(ip4::pass(&cx, pkt, None), None)
+                    d4[n4] = u32::from_be_bytes(pkt.data()[30..34].try_into().expect("classified"));
+                    at4[n4] = i as u8;
+                    n4 += 1;
+                    Early::Inner(Key::V4, enter_l3(pkt), None)
                 }
                 Key::V6 => {
-                    let src_mac = enter_l3(pkt);
-                    Early::Pass(ip6::pass(&cx, pkt, Some(src_mac), true), None)
+                    d6[n6] =
+                        u128::from_be_bytes(pkt.data()[38..54].try_into().expect("classified"));
+                    at6[n6] = i as u8;
+                    n6 += 1;
+                    Early::Inner(Key::V6, enter_l3(pkt), None)
                 }
                 Key::Full => Early::Receive,
             },
         };
+    }
+    // The frames were classified for the default domain, whose walks are flattened.
+    if let (Some(flat), 1..) = (&dp.flat4, n4) {
+        let lookup = |k: &[u32], o: &mut [Option<u32>]| flat.fib.lookup_batch(k, o);
+        inner_round(&d4[..n4], &at4[..n4], lookup, &flat.results, early);
+    }
+    if let (Some(flat), 1..) = (&dp.flat6, n6) {
+        let lookup = |k: &[u128], o: &mut [Option<u32>]| flat.fib.lookup_batch(k, o);
+        inner_round(&d6[..n6], &at6[..n6], lookup, &flat.results, early);
+    }
+}
+
+/// Looks up the inner frames' destinations `keys` (of packets `at`) in one batch and
+/// records each one's entry.
+fn inner_round<'a, K>(
+    keys: &[K],
+    at: &[u8],
+    lookup_batch: impl FnOnce(&[K], &mut [Option<u32>]),
+    results: &'a [FlatEnt],
+    early: &mut [Early<'a>; VECTOR],
+) {
+    let mut found = [None; VECTOR];
+    lookup_batch(keys, &mut found[..keys.len()]);
+    for (&i, r) in at.iter().zip(&found) {
+        if let Early::Inner(_, _, e) = &mut early[usize::from(i)] {
+            let ent = r.map_or(&NO_ROUTE, |v| &results[v as usize]);
+            prefetch(ent);
+            *e = Some(ent);
+        }
     }
 }
 
@@ -268,6 +310,33 @@ fn members(mask: u32) -> impl Iterator<Item = usize> {
         bits &= bits.wrapping_sub(1);
         (i < 32).then_some(i)
     })
+}
+
+/// A decapsulated frame's routing, from its entry, as `route_input` finishes its pass
+/// ([`Pass::finish_flat`]): the adjacency, else what the walk decided.
+fn inner(
+    cx: &mut Cx<'_>,
+    pkt: &mut PacketBuf,
+    key: Key,
+    src_mac: [u8; 6],
+    found: Option<&FlatEnt>,
+) -> Verdict {
+    let v6 = matches!(key, Key::V6);
+    match found {
+        Some(FlatEnt { adj: Some(a), .. }) if v6 => ip6::forward_hop(cx, pkt, Hop::Adj(a)),
+        Some(FlatEnt { adj: Some(a), .. }) => ip4::forward_hop(cx, pkt, Hop::Adj(a)),
+        Some(e) if v6 => {
+            let (res, hash) = (lookup::res(cx.dp, e.res, true), hash6(pkt.data()));
+            ip6::routed(cx, pkt, res, hash, Some(src_mac), true)
+        }
+        Some(e) => {
+            let (res, hash) = (lookup::res(cx.dp, e.res, false), hash4(pkt.data()));
+            ip4::routed(cx, pkt, res, hash)
+        }
+        // Not looked up (no walk to batch in): the full input routing.
+        None if v6 => ip6::route_input(cx, pkt, Some(src_mac)),
+        None => ip4::route_input(cx, pkt),
+    }
 }
 
 /// The VXLAN socket and UDP header offset of a classified packet routed to a local
@@ -306,10 +375,12 @@ enum Early<'a> {
     /// A decapsulated frame the batch does not take: received as [`super::receive`]
     /// receives it.
     Receive,
+    /// A decapsulated frame the batch takes (its family, its sender's MAC), with its
+    /// lookup's entry in the default domain once the decapsulations' round ran.
+    Inner(Key, [u8; 6], Option<&'a FlatEnt>),
     /// Another step than a routing pass is next.
     Step(Next, u32),
-    /// A routing pass is next (after a behaviour, or a decapsulated frame's first),
-    /// with its lookup's answer once the vector's round ran
+    /// A routing pass is next, with its lookup's answer once the vector's round ran
     /// (`None`: its domain has no flattened walk; it looks up itself).
     Pass(Pass, Option<&'a FlatEnt>),
     /// A lookup of the IPv6 destination `dst` in table `t` is next, with the route
@@ -347,9 +418,8 @@ fn sid_of<'a>(dp: &'a Dataplane, e: &FlatEnt, pkt: &PacketBuf) -> Option<(&'a Se
     }
 }
 
-/// The second lookup round: each routing pass that follows a behaviour or a
-/// decapsulation is looked up with the others of its L3 domain and family in one
-/// `lookup_batch`.
+/// The second lookup round: each routing pass that follows a behaviour is looked up
+/// with the others of its L3 domain and family in one `lookup_batch`.
 fn second_round<'a>(dp: &'a Dataplane, early: &mut [Early<'a>]) {
     let mut grouped = [false; VECTOR];
     for i in 0..early.len() {
