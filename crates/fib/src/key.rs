@@ -13,10 +13,13 @@ pub(crate) trait Key:
     fn window(self, pos: u32) -> u64;
     /// The same with 128 bits.
     fn window128(self, pos: u32) -> u128;
-    /// The key with bits `len..` cleared.
-    fn truncate(self, len: u32) -> Self;
     /// The mask of a prefix of length `len`: bits `0..len` set.
     fn mask(len: u32) -> Self;
+    /// The key with bits `len..` cleared.
+    #[inline]
+    fn truncate(self, len: u32) -> Self {
+        self & Self::mask(len)
+    }
     /// Number of leading bits `self` and `other` have in common.
     fn common_len(self, other: Self) -> u32;
 }
@@ -30,10 +33,6 @@ impl Key for u32 {
     #[inline(always)]
     fn window128(self, pos: u32) -> u128 {
         (u128::from(self) << 96) << pos
-    }
-    #[inline]
-    fn truncate(self, len: u32) -> Self {
-        self & Self::mask(len)
     }
     #[inline]
     fn mask(len: u32) -> Self {
@@ -53,10 +52,6 @@ impl Key for u128 {
     #[inline(always)]
     fn window128(self, pos: u32) -> u128 {
         self << pos
-    }
-    #[inline]
-    fn truncate(self, len: u32) -> Self {
-        self & Self::mask(len)
     }
     #[inline]
     fn mask(len: u32) -> Self {

@@ -22,7 +22,7 @@
 //! rewrites its own packet and adds to counters (the metadata trace, whose lines would
 //! reorder, keeps decapsulation on the full path).
 
-use lwt_wire::{checksum, ethertype};
+use lwt_wire::{Ipv4Packet, Ipv6Packet, checksum, ethertype, ip_proto};
 
 use super::lookup::Pass;
 use super::output::Hop;
@@ -351,17 +351,20 @@ fn vxlan_target<'a>(
 ) -> Option<(&'a VxlanSock, usize)> {
     let ip = &pkt.data()[14..];
     let (l4, total) = match key {
-        Key::V4 if ip[9] == lwt_wire::ip_proto::UDP && ip[6] & 0x3f == 0 && ip[7] == 0 => {
-            (20, u16::from_be_bytes([ip[2], ip[3]]))
+        Key::V4 => {
+            let h = Ipv4Packet::new_unchecked(ip);
+            let udp = h.protocol() == ip_proto::UDP && !h.is_fragment();
+            (udp.then_some(20)?, usize::from(h.total_len()))
         }
-        Key::V6 if ip[6] == lwt_wire::ip_proto::UDP => {
-            (40, 40 + u16::from_be_bytes([ip[4], ip[5]]))
+        Key::V6 => {
+            let h = Ipv6Packet::new_unchecked(ip);
+            let udp = h.next_header() == ip_proto::UDP;
+            (udp.then_some(40)?, h.total_len())
         }
-        _ => return None,
+        Key::Full => return None,
     };
     // Within the IP packet, as the full path sees it once link-layer padding is gone.
-    let ip = &ip[..usize::from(total)];
-    Some((vxlan::sock(dp, ip, pkt.meta.iif, l4)?, l4))
+    Some((vxlan::sock(dp, &ip[..total], pkt.meta.iif, l4)?, l4))
 }
 
 /// A packet whose first route led to work that runs ahead of its finish: a SID's
