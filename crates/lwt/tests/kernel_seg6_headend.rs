@@ -15,7 +15,7 @@
 use lwt_testkit::frames::{ETH_P_IP, Ipv4, Ipv6, ethernet_ip, ip4, ip6, proto};
 use lwt_testkit::{
     LwtRunner, PortFrames, PortSpec, assert_same_frames, clear_ipv4_ident, frame_count,
-    root_or_skip, run_both,
+    kernel_seg6_or_skip, root_or_skip, run_both,
 };
 
 fn ports() -> [PortSpec; 2] {
@@ -88,7 +88,7 @@ const SEGS: [&str; 3] = [
 /// One mode with 1, 2 and 3 segments: an IPv4 route and an IPv6 route (inline mode only
 /// exists for IPv6 routes), one packet each.
 fn mode(m: &str) {
-    if !root_or_skip() {
+    if !root_or_skip() || !kernel_seg6_or_skip() {
         return;
     }
     for segs in SEGS {
@@ -131,7 +131,7 @@ fn seg6_l2encap_red() {
 
 #[test]
 fn seg6_hmac_sha256_and_sha1() {
-    if !root_or_skip() {
+    if !root_or_skip() || !kernel_seg6_or_skip() {
         return;
     }
     let cases = [
@@ -167,7 +167,7 @@ fn seg6_hmac_sha256_and_sha1() {
 
 #[test]
 fn seg6_tunsrc_and_flowlabel() {
-    if !root_or_skip() {
+    if !root_or_skip() || !kernel_seg6_or_skip() {
         return;
     }
     let route6 =
@@ -201,7 +201,7 @@ fn seg6_tunsrc_and_flowlabel() {
 /// whose post-encap next hop is on out0 takes in0's address, as the kernel does.
 #[test]
 fn seg6_source_from_route_device() {
-    if !root_or_skip() {
+    if !root_or_skip() || !kernel_seg6_or_skip() {
         return;
     }
     differential(

@@ -11,7 +11,10 @@
 use std::net::Ipv6Addr;
 
 use lwt_testkit::frames::{Ipv4, Ipv6, ethernet, ethernet_ip, ip4, ip6, srh, srh_for_path};
-use lwt_testkit::{LwtRunner, PortSpec, assert_same_frames, frame_count, root_or_skip, run_both};
+use lwt_testkit::{
+    LwtRunner, PortSpec, assert_same_frames, frame_count, kernel_seg6_or_skip, root_or_skip,
+    run_both,
+};
 
 fn ports() -> [PortSpec; 2] {
     [PortSpec::numbered("in0", 1), PortSpec::numbered("out0", 2)]
@@ -110,7 +113,7 @@ const ETHERNET: u8 = 143;
 
 #[test]
 fn end() {
-    if !root_or_skip() {
+    if !root_or_skip() || !kernel_seg6_or_skip() {
         return;
     }
     let r = sid_route("End");
@@ -155,7 +158,7 @@ fn end() {
 
 #[test]
 fn end_hop_limit_one() {
-    if !root_or_skip() {
+    if !root_or_skip() || !kernel_seg6_or_skip() {
         return;
     }
     let r = sid_route("End");
@@ -175,7 +178,7 @@ fn end_hop_limit_one() {
 
 #[test]
 fn end_x_and_end_t() {
-    if !root_or_skip() {
+    if !root_or_skip() || !kernel_seg6_or_skip() {
         return;
     }
     let path = [SID, "fc00:2::1", "fc00:3::1"];
@@ -197,7 +200,7 @@ fn end_x_and_end_t() {
 
 #[test]
 fn decap_dx2_dx4_dx6() {
-    if !root_or_skip() {
+    if !root_or_skip() || !kernel_seg6_or_skip() {
         return;
     }
     let inner_frame = ethernet(
@@ -252,7 +255,7 @@ fn decap_dx2_dx4_dx6() {
 
 #[test]
 fn decap_dt6_table_mode() {
-    if !root_or_skip() {
+    if !root_or_skip() || !kernel_seg6_or_skip() {
         return;
     }
     let r = sid_route("End.DT6 table 100");
@@ -272,7 +275,7 @@ fn decap_dt6_table_mode() {
 
 #[test]
 fn binding_sids() {
-    if !root_or_skip() {
+    if !root_or_skip() || !kernel_seg6_or_skip() {
         return;
     }
     let input = [frame(&srv6(
@@ -301,7 +304,7 @@ fn binding_sids() {
 
 #[test]
 fn flavors_psp_and_next_csid() {
-    if !root_or_skip() {
+    if !root_or_skip() || !kernel_seg6_or_skip() {
         return;
     }
     let psp = sid_route("End flavors psp");

@@ -47,7 +47,7 @@ use std::time::{Duration, Instant};
 use lwt_testkit::frames::{Ipv6, Mac, ethernet_ip, ip6};
 use lwt_testkit::kernel::apply_lines;
 use lwt_testkit::next_csid;
-use lwt_testkit::{LwtDaemon, Netns, RawSocket, ping, root_or_skip, veth};
+use lwt_testkit::{LwtDaemon, Netns, RawSocket, kernel_seg6_or_skip, ping, root_or_skip, veth};
 
 const LWT: &str = env!("CARGO_BIN_EXE_lwt");
 /// Host connectivity checks (the scripts use 4 s).
@@ -69,6 +69,14 @@ static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 #[track_caller]
 fn lab_turn() -> Option<std::sync::MutexGuard<'static, ()>> {
     root_or_skip().then(|| ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner()))
+}
+
+/// [`lab_turn`] for a lab whose kernel routers run SRv6: also skipped on a kernel
+/// without seg6 lightweight tunnels.
+#[track_caller]
+fn mixed_lab_turn() -> Option<std::sync::MutexGuard<'static, ()>> {
+    let turn = lab_turn()?;
+    kernel_seg6_or_skip().then_some(turn)
 }
 
 /// Hosts and routers alike: no duplicate address detection.
@@ -1531,7 +1539,9 @@ fn srv6_end_dx6() {
 /// H.Encaps → kernel End.DX4.
 #[test]
 fn mixed_srv6_end_dx4() {
-    let Some(_turn) = lab_turn() else { return };
+    let Some(_turn) = mixed_lab_turn() else {
+        return;
+    };
     let mut lab = dx_lab(
         "mixed_srv6_end_dx4",
         false,
@@ -1545,7 +1555,9 @@ fn mixed_srv6_end_dx4() {
 /// DX6 with rt-1 a kernel router and rt-2 lwt.
 #[test]
 fn mixed_srv6_end_dx6() {
-    let Some(_turn) = lab_turn() else { return };
+    let Some(_turn) = mixed_lab_turn() else {
+        return;
+    };
     let mut lab = dx_lab("mixed_srv6_end_dx6", true, [Kind::Kernel, Kind::Lwt], false);
     dx_checks(&mut lab, true);
     lab.finish(2);
@@ -1556,7 +1568,9 @@ fn mixed_srv6_end_dx6() {
 /// hs-2 → hs-1 is H.Insert on lwt and PSP pop on the kernel.
 #[test]
 fn mixed_srv6_end_flavors() {
-    let Some(_turn) = lab_turn() else { return };
+    let Some(_turn) = mixed_lab_turn() else {
+        return;
+    };
     end_flavors(
         "mixed_srv6_end_flavors",
         [Kind::Kernel, Kind::Lwt, Kind::Kernel, Kind::Lwt],
@@ -1567,7 +1581,9 @@ fn mixed_srv6_end_flavors() {
 /// encap → lwt End.DX2; hs-2 → hs-1 is lwt encap → lwt End → kernel End → kernel End.DX2.
 #[test]
 fn mixed_srv6_hl2encap_red_l2vpn() {
-    let Some(_turn) = lab_turn() else { return };
+    let Some(_turn) = mixed_lab_turn() else {
+        return;
+    };
     hl2encap_red_l2vpn(
         "mixed_srv6_hl2encap_red_l2vpn",
         [Kind::Kernel, Kind::Lwt, Kind::Kernel, Kind::Lwt],

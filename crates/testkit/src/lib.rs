@@ -60,6 +60,38 @@ pub use netns::{Netns, cleanup_stale, veth};
 pub use rawsock::RawSocket;
 pub use tshark::{in_ci, tshark_check, tshark_check_frames};
 
+/// Whether this kernel has the SRv6 the differential tests configure: seg6 lightweight
+/// tunnels (`CONFIG_IPV6_SEG6_LWTUNNEL`, for `encap seg6` and `encap seg6local` routes)
+/// and the HMAC key table (`CONFIG_IPV6_SEG6_HMAC`). Probed once, in a scratch
+/// namespace. Call after [`root_or_skip`].
+pub fn kernel_has_seg6() -> bool {
+    static HAS: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *HAS.get_or_init(|| {
+        let ns = Netns::new("seg6probe").expect("a namespace for the seg6 probe");
+        ns.ip("-6 route add fc00:ffff::/64 encap seg6 mode encap segs fc00::1 dev lo")
+            .is_ok()
+            && ns.ip("sr hmac show").is_ok()
+    })
+}
+
+/// For a test that compares lwt with the kernel's SRv6: `true` when the kernel can run
+/// it. Otherwise prints why the comparison is skipped and returns `false` — also in CI:
+/// a kernel built without seg6 is a fact of the machine, which no package installs.
+///
+/// ```no_run
+/// if !lwt_testkit::root_or_skip() || !lwt_testkit::kernel_seg6_or_skip() { return; }
+/// ```
+pub fn kernel_seg6_or_skip() -> bool {
+    if kernel_has_seg6() {
+        return true;
+    }
+    eprintln!(
+        "skipped: this kernel lacks seg6 lightweight tunnels or SRv6 HMAC \
+         (CONFIG_IPV6_SEG6_LWTUNNEL, CONFIG_IPV6_SEG6_HMAC), so it cannot be the oracle here"
+    );
+    false
+}
+
 /// Whether the test may use namespaces: `true` as root. Otherwise prints
 /// `skipped: needs root` and returns `false` — unless `CI` is set, where tests must
 /// really run, and it panics.

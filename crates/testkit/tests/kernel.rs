@@ -19,7 +19,7 @@ use lwt_testkit::frames::{
 use lwt_testkit::netns::veth;
 use lwt_testkit::{
     KernelRouter, Netns, NoiseFilter, PortFrames, PortSpec, RawSocket, assert_same_frames,
-    describe_frames, root_or_skip,
+    describe_frames, kernel_seg6_or_skip, root_or_skip,
 };
 
 /// in0 = 02:00:00:00:01:01 (peer ..:01:02), out0 = 02:00:00:00:02:01 (peer ..:02:02).
@@ -111,7 +111,7 @@ fn ipv4_forward_decrements_ttl_and_fixes_checksum() {
 
 #[test]
 fn seg6_encap_pushes_outer_ipv6_and_srh() {
-    if !root_or_skip() {
+    if !root_or_skip() || !kernel_seg6_or_skip() {
         return;
     }
     let mut lines = V6_BASE.to_vec();
@@ -140,7 +140,7 @@ fn seg6_encap_pushes_outer_ipv6_and_srh() {
 
 #[test]
 fn seg6_encap_uses_tunsrc_when_set() {
-    if !root_or_skip() {
+    if !root_or_skip() || !kernel_seg6_or_skip() {
         return;
     }
     let mut lines = V6_BASE.to_vec();
@@ -158,7 +158,7 @@ fn seg6_encap_uses_tunsrc_when_set() {
 
 #[test]
 fn apply_handles_hmac_sysctl_and_reports_errors() {
-    if !root_or_skip() {
+    if !root_or_skip() || !kernel_seg6_or_skip() {
         return;
     }
     let r = KernelRouter::new(&two_ports()).unwrap();
