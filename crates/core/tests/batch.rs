@@ -155,6 +155,9 @@ fn v6_dst(rng: &mut Rng) -> Ipv6Addr {
         "ff02::1".into(),
         "fe80::1".into(),
         "3fff::1".into(),
+        // The ECMP route: which next hop is the flow hash's choice.
+        format!("2001:db8:102::{:x}", rng.next() as u16),
+        format!("2001:db8:102::{:x}", rng.next() as u16),
     ];
     let i = if rng.below(2) == 0 {
         0
@@ -290,7 +293,8 @@ fn packet(rng: &mut Rng, src_mac: Mac, dst_mac: Mac) -> Vec<u8> {
             };
             let srh = srh_for_path(next, &segs);
             let outer = Ipv6::new("2001:db8::2".parse().expect("a"), segs[0])
-                .hop_limit([64, 1][rng.below(2)]);
+                .hop_limit([64, 1][rng.below(2)])
+                .flow_label(rng.next() as u32 & 0xfffff);
             ethernet_ip(src_mac, dst_mac, &outer.with_srh(&srh, &inner))
         }
     }

@@ -31,7 +31,7 @@ use super::{Cx, Verdict, Worker, ip4, ip6, lookup, seg6, vxlan};
 use crate::dataplane::{Dataplane, NextHopDp, RouteDp, RouteKind, TableDp};
 use crate::flat::{FlatEnt, FlatRes, NO_ROUTE};
 use crate::lwt::Lwt;
-use crate::lwt::seg6local::Seg6Local;
+use crate::lwt::seg6local::{Action, Seg6Local};
 use crate::packet::PacketBuf;
 use crate::vxlan::VxlanSock;
 
@@ -397,8 +397,8 @@ enum Early<'a> {
     },
 }
 
-/// The seg6local state and flow hash, when `e` leads input routing to a SID's behaviour
-/// (`routed` → `dispatch` → `unicast` → `lwt_input`).
+/// The seg6local state and flow hash (0 where nothing reads it), when `e` leads input
+/// routing to a SID's behaviour (`routed` → `dispatch` → `unicast` → `lwt_input`).
 #[inline]
 fn sid_of<'a>(dp: &'a Dataplane, e: &FlatEnt, pkt: &PacketBuf) -> Option<(&'a Seg6Local, u32)> {
     let FlatEnt {
@@ -414,11 +414,21 @@ fn sid_of<'a>(dp: &'a Dataplane, e: &FlatEnt, pkt: &PacketBuf) -> Option<(&'a Se
     if r.kind != RouteKind::Unicast {
         return None;
     }
-    let hash = hash6(&pkt.data()[14..]);
-    match lookup::select_nexthop(r, hash)?.lwt.as_ref()? {
-        Lwt::Seg6Local(sl) => Some((sl, hash)),
-        _ => None,
-    }
+    // The flow hash `route_input` computed: read only to choose among the SID route's
+    // next hops and, after End.T or End.DT6 in table mode, among the table's (`perform`);
+    // so computed only then.
+    let ecmp = r.nexthops.len() > 1;
+    let hash = if ecmp { hash6(&pkt.data()[14..]) } else { 0 };
+    let Lwt::Seg6Local(sl) = lookup::select_nexthop(r, hash)?.lwt.as_ref()? else {
+        return None;
+    };
+    let table = matches!(sl.action, Action::EndT | Action::EndDT6);
+    let hash = if table && !ecmp {
+        hash6(&pkt.data()[14..])
+    } else {
+        hash
+    };
+    Some((sl, hash))
 }
 
 /// The second lookup round: each routing pass that follows a behaviour is looked up
