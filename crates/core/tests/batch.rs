@@ -13,7 +13,8 @@ const HOST: Mac = Mac([0x02, 0, 0, 0, 0x0a, 0x01]);
 
 /// Everything the fast path meets: local and main with a `to` rule to a SID table,
 /// static and unresolved neighbours, ECMP, seg6 and seg6local routes, reject routes, a
-/// throw route falling through to another table, a VRF with an enslaved port, a
+/// throw route falling through to another table, a VRF with an enslaved port, an ECMP
+/// SID (End or End.T by the flow hash), a
 /// flow-based and a classic VXLAN device with routes through them.
 const BASE: &str = "\
 link add in0 address 02:00:00:00:00:01 type port
@@ -71,6 +72,7 @@ neigh add fe80::2 lladdr 02:00:00:00:0c:06 dev out1
 route add fc00:1::c/128 encap seg6local action End.X nh6 fe80::2 oif out1 dev out1 table 90
 route add fc00:1::d/128 encap seg6local action End.DX4 nh4 10.100.0.9 dev out0 table 90
 route add 2001:db8:100::/48 via fd01::2 dev out1 table 100
+route add fc00:1::e/128 table 90 nexthop encap seg6local action End dev out0 nexthop encap seg6local action End.T table 254 dev out0
 link add vx0 address 02:00:00:00:00:05 type vxlan external dstport 4789
 link add vx1 address 02:00:00:00:00:06 type vxlan id 42 remote 10.9.0.2 dstport 4790
 link set vx0 up
@@ -277,7 +279,7 @@ fn packet(rng: &mut Rng, src_mac: Mac, dst_mac: Mac) -> Vec<u8> {
             // An SRv6 packet towards a SID, with an IPv4 or IPv6 inner packet.
             let sid = |s: &str| s.parse::<Ipv6Addr>().expect("sid");
             let decap = format!("fc00:1::{:x}", [4, 6, 7, 8, 10, 11, 13][rng.below(7)]);
-            let transit = ["fc00:1::5", "fc00:1::9", "fc00:1::c"][rng.below(3)];
+            let transit = ["fc00:1::5", "fc00:1::9", "fc00:1::c", "fc00:1::e"][rng.below(4)];
             let segs = match rng.below(5) {
                 0 => vec![sid(&decap)],
                 1 => vec![sid("fc00:1::100"), sid(&decap)],
