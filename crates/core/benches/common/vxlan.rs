@@ -5,6 +5,7 @@
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use lwt_core::{Dataplane, PacketBuf, Router, Verdict, Worker, process};
+use lwt_testkit::frames::{Ipv6, Mac, ethernet_ip};
 
 use crate::common::checksum;
 
@@ -95,13 +96,9 @@ fn vxlan6_frame(vni: u32, i: u32) -> Vec<u8> {
     payload.extend_from_slice(&(vni << 8).to_be_bytes());
     payload.extend_from_slice(&inner_frame(i));
     let src = Ipv6Addr::from(0xfd00_u128 << 112 | 0x2_0000 | u128::from(i & 0xffff));
-    let ip = lwt_testkit::frames::Ipv6::new(src, Ipv6Addr::from(0xfd00_u128 << 112 | 1));
+    let ip = Ipv6::new(src, Ipv6Addr::from(0xfd00_u128 << 112 | 1));
     let udp = ip.udp(40000 + (i as u16 & 0xfff), 4789, &payload);
-    let (peer, u0) = (
-        lwt_testkit::frames::Mac(PEER),
-        lwt_testkit::frames::Mac(U0_MAC),
-    );
-    lwt_testkit::frames::ethernet_ip(peer, u0, &udp)
+    ethernet_ip(Mac(PEER), Mac(U0_MAC), &udp)
 }
 
 pub struct Case {

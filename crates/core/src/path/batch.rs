@@ -127,39 +127,22 @@ fn vector<'a>(dp: &'a Dataplane, w: &mut Worker, pkts: &mut [PacketBuf], out: &m
         second_round(dp, &mut early[..n]);
     }
     for (i, pkt) in pkts.iter_mut().enumerate() {
-        let res = ents[i].map_or(FlatRes::NoRoute, |e| e.res);
-        let adj = ents[i].and_then(|e| e.adj.as_ref());
-        let encap = || ents[i].and_then(|e| e.seg6.as_deref());
         let early = early.as_ref().map_or(&Early::None, |s| &s[i]);
         out[i] = match (early, keys[i]) {
             (Early::None, Key::Full) => super::process(dp, w, pkt),
-            (Early::None, Key::V4) => finish(dp, w, pkt, rx[i], |cx, pkt| {
-                enter_l3(pkt);
-                match (adj, encap()) {
-                    (Some(a), _) => ip4::forward_hop(cx, pkt, Hop::Adj(a)),
-                    (None, Some(s)) => seg6::input(cx, pkt, s, hash4(pkt.data())),
-                    (None, None) => {
-                        let hash = hash4(pkt.data());
-                        ip4::routed(cx, pkt, lookup::res(cx.dp, res, false), hash)
-                    }
-                }
-            }),
-            (Early::None, Key::V6) => finish(dp, w, pkt, rx[i], |cx, pkt| {
+            (Early::None, key) => finish(dp, w, pkt, rx[i], |cx, pkt| {
                 let src_mac = enter_l3(pkt);
-                match (adj, encap()) {
-                    (Some(a), _) => ip6::forward_hop(cx, pkt, Hop::Adj(a)),
-                    (None, Some(s)) => seg6::input(cx, pkt, s, hash6(pkt.data())),
-                    (None, None) => {
-                        let hash = hash6(pkt.data());
-                        let res = lookup::res(cx.dp, res, true);
-                        ip6::routed(cx, pkt, res, hash, Some(src_mac), true)
-                    }
-                }
+                from_entry(cx, pkt, key, src_mac, ents[i].unwrap_or(&NO_ROUTE))
             }),
             (Early::Done(v), _) => finish(dp, w, pkt, rx[i], |_, _| *v),
             (Early::Receive, _) => finish(dp, w, pkt, rx[i], super::receive),
             (Early::Inner(key, src_mac, found), _) => finish(dp, w, pkt, rx[i], |cx, pkt| {
-                inner(cx, pkt, *key, *src_mac, *found)
+                match (found, key) {
+                    (Some(e), _) => from_entry(cx, pkt, *key, *src_mac, e),
+                    // Not looked up (no walk to batch in): the full input routing.
+                    (None, Key::V6) => ip6::route_input(cx, pkt, Some(*src_mac)),
+                    (None, _) => ip4::route_input(cx, pkt),
+                }
             }),
             (Early::Step(next, hash), _) => finish(dp, w, pkt, rx[i], |cx, pkt| {
                 seg6local::perform(cx, pkt, *next, *hash)
@@ -251,7 +234,7 @@ fn decapsulate<'a>(
         };
         enter_l3(pkt);
         early[i] = match vxlan::decap(&mut cx, pkt, l4, sock) {
-            Err(v) => Early::Done(v),
+            Err(r) => Early::Done(Verdict::Drop(r)),
             Ok(()) => match classify_frame(dp, pkt) {
                 Key::V4 => {
                     d4[n4] = u32::from_be_bytes(pkt.data()[30..34].try_into().expect("classified"));
@@ -312,30 +295,35 @@ fn members(mask: u32) -> impl Iterator<Item = usize> {
     })
 }
 
-/// A decapsulated frame's routing, from its entry, as `route_input` finishes its pass
-/// ([`Pass::finish_flat`]): the adjacency, else what the walk decided.
-fn inner(
+/// Input routing of a packet at L3 (`key`: its family) in the default domain, from its
+/// flattened walk's entry, as `route_input` goes on from it ([`Pass::finish_flat`]):
+/// the adjacency, the `encap seg6` state (through what `lwt_input` does: received
+/// tunnel metadata dropped), else what the walk decided.
+#[inline(always)]
+fn from_entry(
     cx: &mut Cx<'_>,
     pkt: &mut PacketBuf,
     key: Key,
     src_mac: [u8; 6],
-    found: Option<&FlatEnt>,
+    e: &FlatEnt,
 ) -> Verdict {
     let v6 = matches!(key, Key::V6);
-    match found {
-        Some(FlatEnt { adj: Some(a), .. }) if v6 => ip6::forward_hop(cx, pkt, Hop::Adj(a)),
-        Some(FlatEnt { adj: Some(a), .. }) => ip4::forward_hop(cx, pkt, Hop::Adj(a)),
-        Some(e) if v6 => {
-            let (res, hash) = (lookup::res(cx.dp, e.res, true), hash6(pkt.data()));
-            ip6::routed(cx, pkt, res, hash, Some(src_mac), true)
+    let hash = |d: &[u8]| if v6 { hash6(d) } else { hash4(d) };
+    match (&e.adj, e.seg6.as_deref()) {
+        (Some(a), _) if v6 => ip6::forward_hop(cx, pkt, Hop::Adj(a)),
+        (Some(a), _) => ip4::forward_hop(cx, pkt, Hop::Adj(a)),
+        (None, Some(s)) => {
+            pkt.meta.tun = None;
+            seg6::input(cx, pkt, s, hash(pkt.data()))
         }
-        Some(e) => {
-            let (res, hash) = (lookup::res(cx.dp, e.res, false), hash4(pkt.data()));
-            ip4::routed(cx, pkt, res, hash)
+        (None, None) => {
+            let (res, hash) = (lookup::res(cx.dp, e.res, v6), hash(pkt.data()));
+            if v6 {
+                ip6::routed(cx, pkt, res, hash, Some(src_mac), true)
+            } else {
+                ip4::routed(cx, pkt, res, hash)
+            }
         }
-        // Not looked up (no walk to batch in): the full input routing.
-        None if v6 => ip6::route_input(cx, pkt, Some(src_mac)),
-        None => ip4::route_input(cx, pkt),
     }
 }
 

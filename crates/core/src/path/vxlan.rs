@@ -117,7 +117,7 @@ pub(crate) fn rcv(cx: &mut Cx<'_>, pkt: &mut PacketBuf, l4: usize) -> Option<Ver
     let sock = sock(cx.dp, pkt.data(), pkt.meta.iif, l4)?;
     Some(match decap(cx, pkt, l4, sock) {
         Ok(()) => super::receive(cx, pkt),
-        Err(v) => v,
+        Err(r) => Verdict::Drop(r),
     })
 }
 
@@ -154,18 +154,18 @@ enum OuterRx {
 
 /// Checks a datagram for `sock` and strips its outer headers: `Ok` leaves the inner
 /// frame in `pkt`, received on its VXLAN device with the metadata filled, for
-/// [`super::receive`]; `Err` is the verdict on a datagram the device refuses.
+/// [`super::receive`]; `Err` is why the device drops the datagram.
 pub(crate) fn decap(
     cx: &mut Cx<'_>,
     pkt: &mut PacketBuf,
     l4: usize,
     sock: &VxlanSock,
-) -> Result<(), Verdict> {
+) -> Result<(), DropReason> {
     let dp = cx.dp;
     let (meta, gbp_hdr, outer_tos, udp_len, ifx) = {
         let data = pkt.data();
         let Ok(udp) = UdpPacket::new_checked(&data[l4..]) else {
-            return Err(Verdict::Drop(DropReason::UdpMalformed));
+            return Err(DropReason::UdpMalformed);
         };
         // The outer header fields `udp_tun_rx_dst` copies.
         let outer = if sock.v6 {
@@ -173,39 +173,39 @@ pub(crate) fn decap(
             let (s, d) = (ip.src_addr(), ip.dst_addr());
             if udp.checksum() == 0 {
                 // No udp6zerocsumrx in lwt: the kernel's default refuses zero checksums.
-                return Err(Verdict::Drop(DropReason::UdpZeroChecksum6));
+                return Err(DropReason::UdpZeroChecksum6);
             }
             if !udp.verify_checksum_v6(&s, &d) {
-                return Err(Verdict::Drop(DropReason::UdpBadChecksum));
+                return Err(DropReason::UdpBadChecksum);
             }
             OuterRx::V6(s, d, ip.traffic_class(), ip.hop_limit(), ip.flow_label())
         } else {
             let ip = Ipv4Packet::new_unchecked(data);
             let (s, d) = (ip.src_addr(), ip.dst_addr());
             if !udp.verify_checksum_v4(&s, &d) {
-                return Err(Verdict::Drop(DropReason::UdpBadChecksum));
+                return Err(DropReason::UdpBadChecksum);
             }
             OuterRx::V4(s, d, ip.tos(), ip.ttl(), ip.dont_frag())
         };
         let payload = udp.payload();
         if payload.len() < lwt_wire::vxlan::HEADER_LEN {
-            return Err(Verdict::Drop(DropReason::VxlanTooShort));
+            return Err(DropReason::VxlanTooShort);
         }
         let vh = VxlanHeader::new_unchecked(payload);
         if !vh.has_vni_flag() {
-            return Err(Verdict::Drop(DropReason::VxlanNoIFlag));
+            return Err(DropReason::VxlanNoIFlag);
         }
         let vni = vh.vni();
         // vxlan_vs_find_vni: a metadata device takes every VNI.
         let Some(ifx) = sock.external.or_else(|| sock.by_vni.get(&vni).copied()) else {
-            return Err(Verdict::Drop(DropReason::VxlanUnknownVni));
+            return Err(DropReason::VxlanUnknownVni);
         };
         let Some(dev) = dp.link(ifx).and_then(|l| l.vxlan.as_deref()) else {
-            return Err(Verdict::Drop(DropReason::VxlanUnknownVni));
+            return Err(DropReason::VxlanUnknownVni);
         };
         if !vh.reserved_bits_ok(dev.gbp) {
             cx.w.stats.link(ifx).rx_dropped += 1;
-            return Err(Verdict::Drop(DropReason::VxlanReservedBits));
+            return Err(DropReason::VxlanReservedBits);
         }
         let gbp = if dev.gbp { vh.gbp_metadata() } else { None };
         let ports = (udp.src_port(), udp.dst_port());
@@ -230,29 +230,29 @@ pub(crate) fn decap(
         (meta, gbp, tos, usize::from(udp.len()), ifx)
     };
     let Some(link) = dp.link(ifx) else {
-        return Err(Verdict::Drop(DropReason::LinkDown));
+        return Err(DropReason::LinkDown);
     };
     let dev = link.vxlan.as_deref().expect("VXLAN link");
     // The datagram ends where UDP says (udp_rcv trims the rest).
     pkt.truncate(l4 + udp_len);
     pkt.pull_front(l4 + HDR4 - 20);
     if pkt.len() < lwt_wire::ethernet::HEADER_LEN {
-        return Err(Verdict::Drop(DropReason::VxlanInnerTooShort));
+        return Err(DropReason::VxlanInnerTooShort);
     }
     // vxlan_set_mac: a frame from the device's own MAC is a loop.
     if pkt.data()[6..12] == dev.mac {
-        return Err(Verdict::Drop(DropReason::VxlanOwnMac));
+        return Err(DropReason::VxlanOwnMac);
     }
     if !ecn_decap(outer_tos, pkt.data_mut()) {
         cx.w.stats.link(ifx).rx_dropped += 1;
-        return Err(Verdict::Drop(DropReason::VxlanEcn));
+        return Err(DropReason::VxlanEcn);
     }
     if !link.up {
         cx.w.stats.link(ifx).rx_dropped += 1;
-        return Err(Verdict::Drop(DropReason::LinkDown));
+        return Err(DropReason::LinkDown);
     }
     if pkt.meta.lwt_depth >= 8 {
-        return Err(Verdict::Drop(DropReason::LwtRecursion));
+        return Err(DropReason::LwtRecursion);
     }
     pkt.meta.lwt_depth += 1;
     cx.w.stats.link(ifx).rx.add(pkt.len());
