@@ -19,6 +19,7 @@
 //!   DIRECT    stride k (8..=18), dense subtrees:  slot i -> slots[base0 + i]
 //!   SINGLE    one prefix of length pos + L below: key bits [pos, pos + L) == stored
 //!              128 bits ? inside value : outside value      (both in the node)
+//!             (a DIRECT node may skip 59..=127 bits, IPv6: stored as 128, as SINGLE)
 //!
 //!  slots: [u32]   leaf values, NONE, and (below DIRECT nodes) NODE | node index
 //! ```
@@ -72,6 +73,11 @@ const DIRECT: u32 = 1;
 /// the next 128 key bits it needs, `meta` how many, `vector` = outside | inside << 32.
 /// Ends most lookups in sparse regions without reading a slot, however long the tail.
 const SINGLE: u32 = 2;
+/// A long direct node (IPv6 only) skips more than [`MAX_SKIP`] bits: its field is
+/// `k | skip << LONG_SKIP_SHIFT`, `skip` and `leafvec` hold the skipped bits as 128,
+/// and its meta skip is 0. Dense SIDs under one locator (`fc00:0:1::i/128`) share 100+
+/// bits: one step where capped skips take two.
+const LONG_SKIP_SHIFT: u32 = 8;
 
 /// The top `n` bits of a window, right-aligned (`1 <= n <= 63`).
 #[inline(always)]
@@ -167,6 +173,14 @@ impl<K: Key> fmt::Debug for Poptrie<K> {
             .field("nodes", &self.nodes.len())
             .field("direct_nodes", &kind(DIRECT))
             .field("single_nodes", &kind(SINGLE))
+            .field(
+                "long_nodes",
+                &self
+                    .nodes
+                    .iter()
+                    .filter(|n| n.meta >> KIND_SHIFT == DIRECT && n.meta & FIELD_MASK > 0xFF)
+                    .count(),
+            )
             .field("slots", &self.slots.len())
             .field("memory_bytes", &self.memory_bytes())
             .finish()
@@ -198,9 +212,20 @@ impl<K: Key> Poptrie<K> {
                     Next::Slot(n.base0 as usize + rank)
                 }
             }
-            DIRECT => {
+            DIRECT if field >> LONG_SKIP_SHIFT == 0 => {
                 *pos += s + field;
                 Next::Slot(n.base0 as usize + top(w, field))
+            }
+            DIRECT => {
+                // Long: its own skip (MAX_SKIP < ls < 128), then k bits index the slots.
+                let (ls, k) = (field >> LONG_SKIP_SHIFT, field & 0xFF);
+                let want = u128::from(n.skip) << 64 | u128::from(n.leafvec);
+                let w = key.window128(*pos);
+                if (w ^ want) >> (128 - ls) != 0 {
+                    return Next::Slot(n.base0 as usize - 1);
+                }
+                *pos += ls + k;
+                Next::Slot(n.base0 as usize + ((w << ls) >> (128 - k)) as usize)
             }
             _ => {
                 let want = u128::from(n.skip) << 64 | u128::from(n.leafvec);

@@ -4,8 +4,8 @@ use core::marker::PhantomData;
 use core::ops::Range;
 
 use super::{
-    DIRECT, DIRECT_DENSITY, FIELD_BITS, FIELD_MASK, KIND_SHIFT, MAX_SKIP, MAX_VALUE, MIN_DIRECT,
-    NODE, NONE, Node, POPCOUNT, Poptrie, SINGLE, STRIDE, top, top_mask,
+    DIRECT, DIRECT_DENSITY, FIELD_BITS, FIELD_MASK, KIND_SHIFT, LONG_SKIP_SHIFT, MAX_SKIP,
+    MAX_VALUE, MIN_DIRECT, NODE, NONE, Node, POPCOUNT, Poptrie, SINGLE, STRIDE, top, top_mask,
 };
 use crate::key::Key;
 
@@ -145,14 +145,20 @@ impl<K: Key> Builder<K> {
         debug_assert!(min_len > pos && first.common_len(last) >= pos);
         // Skip the bits all entries share, but stop before the shortest one ends: it
         // must be painted into slots of this node.
-        let skip = (first.common_len(last) - pos)
-            .min(min_len - 1 - pos)
-            .min(MAX_SKIP);
+        let shared = (first.common_len(last) - pos).min(min_len - 1 - pos);
+        if shared > MAX_SKIP
+            && let Some(k) = self.direct_stride(pos + shared, entries)
+        {
+            return self.fill_direct(idx, pos, shared, k, entries, dflt);
+        }
+        let skip = shared.min(MAX_SKIP);
         let q = pos + skip;
-        let skip_bits = first.window(pos) & top_mask(skip);
         match self.direct_stride(q, entries) {
-            Some(k) => self.fill_direct(idx, q, k, skip, skip_bits, entries, dflt),
-            None => self.fill_popcount(idx, q, skip, skip_bits, entries, dflt),
+            Some(k) => self.fill_direct(idx, pos, skip, k, entries, dflt),
+            None => {
+                let skip_bits = first.window(pos) & top_mask(skip);
+                self.fill_popcount(idx, q, skip, skip_bits, entries, dflt)
+            }
         }
     }
 
@@ -223,26 +229,38 @@ impl<K: Key> Builder<K> {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// A direct node of stride `k` at `pos` behind a skip of `skip` bits: a long one
+    /// when the skip is over [`MAX_SKIP`].
     fn fill_direct(
         &mut self,
         idx: usize,
-        q: u32,
-        k: u32,
+        pos: u32,
         skip: u32,
-        skip_bits: u64,
+        k: u32,
         entries: &[(K, u8, u32)],
         dflt: u32,
     ) {
+        let q = pos + skip;
         let mut paint = vec![dflt; 1 << k];
         let groups = Self::paint(q, k, entries, &mut paint);
         let base0 = self.slots_base(skip, dflt);
         self.slots.extend_from_slice(&paint);
-        self.nodes[idx] = Node {
-            skip: skip_bits,
-            base0,
-            meta: DIRECT << KIND_SHIFT | skip << FIELD_BITS | k,
-            ..Node::default()
+        self.nodes[idx] = if skip > MAX_SKIP {
+            let bits = entries[0].0.window128(pos) & !(u128::MAX >> skip);
+            Node {
+                skip: (bits >> 64) as u64,
+                leafvec: bits as u64,
+                base0,
+                meta: DIRECT << KIND_SHIFT | skip << LONG_SKIP_SHIFT | k,
+                ..Node::default()
+            }
+        } else {
+            Node {
+                skip: entries[0].0.window(pos) & top_mask(skip),
+                base0,
+                meta: DIRECT << KIND_SHIFT | skip << FIELD_BITS | k,
+                ..Node::default()
+            }
         };
         for (slot, range) in groups {
             let child = self.alloc(1);
