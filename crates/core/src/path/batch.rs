@@ -28,7 +28,7 @@ use super::lookup::Pass;
 use super::output::Hop;
 use super::seg6local::{self, Next, Reroute};
 use super::{Cx, Verdict, Worker, ip4, ip6, lookup, seg6, vxlan};
-use crate::dataplane::{Dataplane, NextHopDp, RouteDp, RouteKind, TableDp};
+use crate::dataplane::{Adj, Dataplane, NextHopDp, RouteDp, RouteKind, TableDp};
 use crate::flat::{FlatEnt, FlatRes, NO_ROUTE};
 use crate::lwt::Lwt;
 use crate::lwt::seg6local::{Action, Seg6Local};
@@ -132,17 +132,36 @@ fn vector<'a>(dp: &'a Dataplane, w: &mut Worker, pkts: &mut [PacketBuf], out: &m
             (Early::None, Key::Full) => super::process(dp, w, pkt),
             (Early::None, key) => finish(dp, w, pkt, rx[i], |cx, pkt| {
                 let src_mac = enter_l3(pkt);
-                from_entry(cx, pkt, key, src_mac, ents[i].unwrap_or(&NO_ROUTE))
+                from_entry(
+                    cx,
+                    pkt,
+                    key,
+                    Some(src_mac),
+                    true,
+                    ents[i].unwrap_or(&NO_ROUTE),
+                )
             }),
             (Early::Done(v), _) => finish(dp, w, pkt, rx[i], |_, _| *v),
             (Early::Receive, _) => finish(dp, w, pkt, rx[i], super::receive),
-            (Early::Inner(key, src_mac, found), _) => finish(dp, w, pkt, rx[i], |cx, pkt| {
-                match (found, key) {
-                    (Some(e), _) => from_entry(cx, pkt, *key, *src_mac, e),
-                    // Not looked up (no walk to batch in): the full input routing.
-                    (None, Key::V6) => ip6::route_input(cx, pkt, Some(*src_mac)),
-                    (None, _) => ip4::route_input(cx, pkt),
-                }
+            (Early::Adj(a, Key::V4), _) => finish(dp, w, pkt, rx[i], |cx, pkt| {
+                ip4::forward_hop(cx, pkt, Hop::Adj(a))
+            }),
+            (Early::Adj(a, _), _) => finish(dp, w, pkt, rx[i], |cx, pkt| {
+                ip6::forward_hop(cx, pkt, Hop::Adj(a))
+            }),
+            (
+                Early::Lookup {
+                    key,
+                    src_mac,
+                    local_ok,
+                    found,
+                },
+                _,
+            ) => finish(dp, w, pkt, rx[i], |cx, pkt| match (found, key) {
+                (Some(e), _) => from_entry(cx, pkt, *key, *src_mac, *local_ok, e),
+                // Not looked up (no walk to batch in): the full input routing.
+                (None, Key::V6) => ip6::route_input_opts(cx, pkt, *src_mac, *local_ok),
+                (None, _) => ip4::route_input(cx, pkt),
             }),
             (Early::Step(next, hash), _) => finish(dp, w, pkt, rx[i], |cx, pkt| {
                 seg6local::perform(cx, pkt, *next, *hash)
@@ -179,6 +198,8 @@ fn behaviours<'a>(
     early: &mut [Early<'a>; VECTOR],
 ) {
     let mut cx = Cx { dp, w };
+    // The input routing passes of the default domain to look up: destination and packet.
+    let (mut d6, mut at6, mut n6) = ([0u128; VECTOR], [0u8; VECTOR], 0);
     for i in members(mask) {
         let pkt = &mut pkts[i];
         let Some((sl, hash)) = ents[i].and_then(|e| sid_of(dp, e, pkt)) else {
@@ -187,6 +208,25 @@ fn behaviours<'a>(
         enter_l3(pkt);
         early[i] = match seg6local::begin(&mut cx, pkt, sl) {
             Err(v) => Early::Done(v),
+            // The packet was received in the default domain (it was classified so),
+            // whose walk is flattened: the pass is keyed by the destination alone.
+            Ok(Next::Reroute(Reroute::V6 { local_ok })) => {
+                d6[n6] = u128::from_be_bytes(pkt.data()[24..40].try_into().expect("IPv6"));
+                at6[n6] = i as u8;
+                n6 += 1;
+                Early::Lookup {
+                    key: Key::V6,
+                    src_mac: None,
+                    local_ok,
+                    found: None,
+                }
+            }
+            // End.X, End.DX6 and End.DX4 through the SID's adjacency, which `perform`
+            // takes in the default domain (the step carries a copy of it).
+            Ok(next @ Next::Nexthop6 { adj: Some(_), .. }) => adjacent(sl, Key::V6, next, hash),
+            Ok(next @ Next::Reroute(Reroute::V4 { via: Some(_), .. })) => {
+                adjacent(sl, Key::V4, next, hash)
+            }
             // End.DX4's nh4 is the same key for every packet of the SID: its lookup
             // is cache-resident, there is nothing to overlap.
             Ok(next @ Next::Reroute(Reroute::V4 { key: Some(_), .. })) => Early::Step(next, hash),
@@ -207,6 +247,19 @@ fn behaviours<'a>(
             },
             Ok(next) => Early::Step(next, hash),
         };
+    }
+    if let (Some(flat), 1..) = (&dp.flat6, n6) {
+        let lookup = |k: &[u128], o: &mut [Option<u32>]| flat.fib.lookup_batch(k, o);
+        lookup_round(&d6[..n6], &at6[..n6], lookup, &flat.results, early);
+    }
+}
+
+/// Forwarding through SID `sl`'s adjacency, by reference, as the step `next` would.
+#[inline]
+fn adjacent<'a>(sl: &'a Seg6Local, key: Key, next: Next, hash: u32) -> Early<'a> {
+    match &sl.adj {
+        Some(a) => Early::Adj(a, key),
+        None => Early::Step(next, hash),
     }
 }
 
@@ -240,14 +293,24 @@ fn decapsulate<'a>(
                     d4[n4] = u32::from_be_bytes(pkt.data()[30..34].try_into().expect("classified"));
                     at4[n4] = i as u8;
                     n4 += 1;
-                    Early::Inner(Key::V4, enter_l3(pkt), None)
+                    Early::Lookup {
+                        key: Key::V4,
+                        src_mac: Some(enter_l3(pkt)),
+                        local_ok: true,
+                        found: None,
+                    }
                 }
                 Key::V6 => {
                     d6[n6] =
                         u128::from_be_bytes(pkt.data()[38..54].try_into().expect("classified"));
                     at6[n6] = i as u8;
                     n6 += 1;
-                    Early::Inner(Key::V6, enter_l3(pkt), None)
+                    Early::Lookup {
+                        key: Key::V6,
+                        src_mac: Some(enter_l3(pkt)),
+                        local_ok: true,
+                        found: None,
+                    }
                 }
                 Key::Full => Early::Receive,
             },
@@ -256,17 +319,17 @@ fn decapsulate<'a>(
     // The frames were classified for the default domain, whose walks are flattened.
     if let (Some(flat), 1..) = (&dp.flat4, n4) {
         let lookup = |k: &[u32], o: &mut [Option<u32>]| flat.fib.lookup_batch(k, o);
-        inner_round(&d4[..n4], &at4[..n4], lookup, &flat.results, early);
+        lookup_round(&d4[..n4], &at4[..n4], lookup, &flat.results, early);
     }
     if let (Some(flat), 1..) = (&dp.flat6, n6) {
         let lookup = |k: &[u128], o: &mut [Option<u32>]| flat.fib.lookup_batch(k, o);
-        inner_round(&d6[..n6], &at6[..n6], lookup, &flat.results, early);
+        lookup_round(&d6[..n6], &at6[..n6], lookup, &flat.results, early);
     }
 }
 
-/// Looks up the inner frames' destinations `keys` (of packets `at`) in one batch and
-/// records each one's entry.
-fn inner_round<'a, K>(
+/// Looks up the destinations `keys` (of packets `at`, each an [`Early::Lookup`]) in
+/// the default domain's flattened walk, in one batch, and records each one's entry.
+fn lookup_round<'a, K>(
     keys: &[K],
     at: &[u8],
     lookup_batch: impl FnOnce(&[K], &mut [Option<u32>]),
@@ -276,7 +339,7 @@ fn inner_round<'a, K>(
     let mut found = [None; VECTOR];
     lookup_batch(keys, &mut found[..keys.len()]);
     for (&i, r) in at.iter().zip(&found) {
-        if let Early::Inner(_, _, e) = &mut early[usize::from(i)] {
+        if let Early::Lookup { found: e, .. } = &mut early[usize::from(i)] {
             let ent = r.map_or(&NO_ROUTE, |v| &results[v as usize]);
             prefetch(ent);
             *e = Some(ent);
@@ -296,7 +359,7 @@ fn members(mask: u32) -> impl Iterator<Item = usize> {
 }
 
 /// Input routing of a packet at L3 (`key`: its family) in the default domain, from its
-/// flattened walk's entry, as `route_input` goes on from it ([`Pass::finish_flat`]):
+/// flattened walk's entry, as `route_input_opts` goes on from it ([`Pass::finish_flat`]):
 /// the adjacency, the `encap seg6` state (through what `lwt_input` does: received
 /// tunnel metadata dropped), else what the walk decided.
 #[inline(always)]
@@ -304,7 +367,8 @@ fn from_entry(
     cx: &mut Cx<'_>,
     pkt: &mut PacketBuf,
     key: Key,
-    src_mac: [u8; 6],
+    src_mac: Option<[u8; 6]>,
+    local_ok: bool,
     e: &FlatEnt,
 ) -> Verdict {
     let v6 = matches!(key, Key::V6);
@@ -319,7 +383,7 @@ fn from_entry(
         (None, None) => {
             let (res, hash) = (lookup::res(cx.dp, e.res, v6), hash(pkt.data()));
             if v6 {
-                ip6::routed(cx, pkt, res, hash, Some(src_mac), true)
+                ip6::routed(cx, pkt, res, hash, src_mac, local_ok)
             } else {
                 ip4::routed(cx, pkt, res, hash)
             }
@@ -366,9 +430,19 @@ enum Early<'a> {
     /// A decapsulated frame the batch does not take: received as [`super::receive`]
     /// receives it.
     Receive,
-    /// A decapsulated frame the batch takes (its family, its sender's MAC), with its
-    /// lookup's entry in the default domain once the decapsulations' round ran.
-    Inner(Key, [u8; 6], Option<&'a FlatEnt>),
+    /// An input routing pass in the default domain keyed by the packet's destination
+    /// alone: a decapsulated frame's the batch takes, or a packet's after End, End.B6
+    /// or End.B6.Encaps. Its family, its sender's MAC (a received frame's, for local
+    /// delivery), whether a local result delivers (false: SID re-entry, a silent
+    /// discard), and its entry once its round ran.
+    Lookup {
+        key: Key,
+        src_mac: Option<[u8; 6]>,
+        local_ok: bool,
+        found: Option<&'a FlatEnt>,
+    },
+    /// Forwarding through the SID's adjacency (of the family `Key`) is next.
+    Adj(&'a Adj, Key),
     /// Another step than a routing pass is next.
     Step(Next, u32),
     /// A routing pass is next, with its lookup's answer once the vector's round ran
