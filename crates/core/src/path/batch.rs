@@ -552,6 +552,18 @@ fn second_round<'a>(dp: &'a Dataplane, early: &mut [Early<'a>]) {
             prefetch(*ent);
         }
     }
+    // The table lookups' routes were fetched in their round; the next hops `dispatch`
+    // reads from them are fetched a link further, across the vector (as `warm` does).
+    for s in early.iter() {
+        if let Early::Table {
+            t, found: Some(r), ..
+        } = s
+            && let Some(nh) = t.routes6[*r as usize].nexthops.first()
+        {
+            prefetch(nh);
+            prefetch(&nh.adj);
+        }
+    }
 }
 
 /// Looks up the keys of a group (`key` of each packet index in `idx`) in one batch.
