@@ -74,6 +74,7 @@ route add fc00:1::d/128 encap seg6local action End.DX4 nh4 10.100.0.9 dev out0 t
 route add 2001:db8:100::/48 via fd01::2 dev out1 table 100
 route add fc00:1::e/128 table 90 nexthop encap seg6local action End dev out0 nexthop encap seg6local action End.T table 254 dev out0
 route add fc00:1::f/128 encap seg6local action End.B6.Encaps srh segs fc00:1::100,2001:db8:100::1 dev out0 table 90
+route add fc00:1::10/128 encap seg6local action End.DX4 nh4 0.0.0.0 dev out0 table 90
 link add vx0 address 02:00:00:00:00:05 type vxlan external dstport 4789
 link add vx1 address 02:00:00:00:00:06 type vxlan id 42 remote 10.9.0.2 dstport 4790
 link set vx0 up
@@ -153,7 +154,7 @@ fn v6_dst(rng: &mut Rng) -> Ipv6Addr {
         "fd00::2".into(),
         "fc00:1::100".into(),
         "fc00:1::4".into(),
-        format!("fc00:1::{:x}", 5 + rng.below(11)),
+        format!("fc00:1::{:x}", 5 + rng.below(12)),
         format!("fc00::{:x}", rng.next() as u16),
         "ff02::1".into(),
         "fe80::1".into(),

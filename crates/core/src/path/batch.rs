@@ -28,7 +28,7 @@ use super::lookup::Pass;
 use super::output::Hop;
 use super::seg6local::{self, Next, Reroute};
 use super::{Cx, Verdict, Worker, ip4, ip6, lookup, seg6, vxlan};
-use crate::dataplane::{Adj, Dataplane, NextHopDp, RouteDp, RouteKind, TableDp};
+use crate::dataplane::{Adj, Dataplane, LinkDpKind, NextHopDp, RouteDp, RouteKind, TableDp};
 use crate::flat::{FlatEnt, FlatRes, NO_ROUTE};
 use crate::lwt::Lwt;
 use crate::lwt::seg6local::{Action, Seg6Local};
@@ -124,7 +124,7 @@ fn vector<'a>(dp: &'a Dataplane, w: &mut Worker, pkts: &mut [PacketBuf], out: &m
         if to_local != 0 && w.trace.is_none() {
             decapsulate(dp, w, pkts, &keys, to_local, early);
         }
-        second_round(dp, &mut early[..n]);
+        second_round(&mut early[..n]);
     }
     for (i, pkt) in pkts.iter_mut().enumerate() {
         let early = early.as_ref().map_or(&Early::None, |s| &s[i]);
@@ -179,10 +179,7 @@ fn vector<'a>(dp: &'a Dataplane, w: &mut Worker, pkts: &mut [PacketBuf], out: &m
                 let found = found.map(|r| &t.routes6[r as usize]);
                 seg6local::in_table(cx, pkt, found, *local_ok, *hash)
             }),
-            (Early::Pass(pass, found), _) => finish(dp, w, pkt, rx[i], |cx, pkt| match found {
-                None => pass.run(cx, pkt),
-                Some(e) => pass.finish_flat(cx, pkt, e),
-            }),
+            (Early::Pass(pass), _) => finish(dp, w, pkt, rx[i], |cx, pkt| pass.run(cx, pkt)),
         };
     }
 }
@@ -198,8 +195,10 @@ fn behaviours<'a>(
     early: &mut [Early<'a>; VECTOR],
 ) {
     let mut cx = Cx { dp, w };
-    // The input routing passes of the default domain to look up: destination and packet.
-    let (mut d6, mut at6, mut n6) = ([0u128; VECTOR], [0u8; VECTOR], 0);
+    // The routing passes to look up in flattened walks: domain, family, destination
+    // and packet.
+    let mut passes = [(None, Key::Full, 0u128, 0u8); VECTOR];
+    let mut np = 0;
     for i in members(mask) {
         let pkt = &mut pkts[i];
         let Some((sl, hash)) = ents[i].and_then(|e| sid_of(dp, e, pkt)) else {
@@ -208,19 +207,6 @@ fn behaviours<'a>(
         enter_l3(pkt);
         early[i] = match seg6local::begin(&mut cx, pkt, sl) {
             Err(v) => Early::Done(v),
-            // The packet was received in the default domain (it was classified so),
-            // whose walk is flattened: the pass is keyed by the destination alone.
-            Ok(Next::Reroute(Reroute::V6 { local_ok })) => {
-                d6[n6] = u128::from_be_bytes(pkt.data()[24..40].try_into().expect("IPv6"));
-                at6[n6] = i as u8;
-                n6 += 1;
-                Early::Lookup {
-                    key: Key::V6,
-                    src_mac: None,
-                    local_ok,
-                    found: None,
-                }
-            }
             // End.X, End.DX6 and End.DX4 through the SID's adjacency, which `perform`
             // takes in the default domain (the step carries a copy of it).
             Ok(next @ Next::Nexthop6 { adj: Some(_), .. }) => adjacent(sl, Key::V6, next, hash),
@@ -230,9 +216,21 @@ fn behaviours<'a>(
             // End.DX4's nh4 is the same key for every packet of the SID: its lookup
             // is cache-resident, there is nothing to overlap.
             Ok(next @ Next::Reroute(Reroute::V4 { key: Some(_), .. })) => Early::Step(next, hash),
-            Ok(Next::Reroute(r)) => match seg6local::reroute(&cx, pkt, r) {
-                Ok(pass) => Early::Pass(pass, None),
-                Err(r) => Early::Done(Verdict::Drop(r)),
+            Ok(Next::Reroute(r)) => match flat_pass(dp, pkt, r) {
+                Some((domain, key, dst, local_ok)) => {
+                    passes[np] = (domain, key, dst, i as u8);
+                    np += 1;
+                    Early::Lookup {
+                        key,
+                        src_mac: None,
+                        local_ok,
+                        found: None,
+                    }
+                }
+                None => match seg6local::reroute(&cx, pkt, r) {
+                    Ok(pass) => Early::Pass(pass),
+                    Err(r) => Early::Done(Verdict::Drop(r)),
+                },
             },
             Ok(next @ Next::Table6 { table, local_ok }) => match dp.table(table) {
                 Some(t) => Early::Table {
@@ -248,9 +246,78 @@ fn behaviours<'a>(
             Ok(next) => Early::Step(next, hash),
         };
     }
-    if let (Some(flat), 1..) = (&dp.flat6, n6) {
-        let lookup = |k: &[u128], o: &mut [Option<u32>]| flat.fib.lookup_batch(k, o);
-        lookup_round(&d6[..n6], &at6[..n6], lookup, &flat.results, early);
+    domain_rounds(dp, &passes[..np], early);
+}
+
+/// The L3 domain (a VRF's table, `None`: the default), family, destination and
+/// `local_ok` of the routing pass `r`, when that pass is keyed by the destination alone
+/// and its domain's walk is flattened; the VRF device then becomes the ingress, as in
+/// `reroute`. (The packet was received in the default domain: it was classified so.)
+#[inline]
+fn flat_pass(
+    dp: &Dataplane,
+    pkt: &mut PacketBuf,
+    r: Reroute,
+) -> Option<(Option<u32>, Key, u128, bool)> {
+    let (domain, v6, local_ok, vrf) = match r {
+        Reroute::V6 { local_ok } => (None, true, local_ok, None),
+        Reroute::V4 { key: None, .. } => (None, false, true, None),
+        Reroute::V4 { .. } => return None,
+        Reroute::Vrf { ifindex, v6 } => {
+            let link = dp.link(ifindex).filter(|l| l.kind == LinkDpKind::Vrf)?;
+            (Some(link.l3_table?), v6, true, Some(ifindex))
+        }
+    };
+    let d = pkt.data();
+    let (key, dst) = if v6 {
+        lookup::domain6(dp, domain)?;
+        (Key::V6, u128::from_be_bytes(d[24..40].try_into().ok()?))
+    } else {
+        lookup::domain4(dp, domain)?;
+        let a = u32::from_be_bytes(d[16..20].try_into().ok()?);
+        (Key::V4, u128::from(a))
+    };
+    if let Some(ifindex) = vrf {
+        pkt.meta.iif = ifindex;
+    }
+    Some((domain, key, dst, local_ok))
+}
+
+/// The lookups of routing passes (domain, family, destination, packet), one batch per
+/// domain and family.
+fn domain_rounds<'a>(
+    dp: &'a Dataplane,
+    list: &[(Option<u32>, Key, u128, u8)],
+    early: &mut [Early<'a>; VECTOR],
+) {
+    let mut grouped = [false; VECTOR];
+    for i in 0..list.len() {
+        if grouped[i] {
+            continue;
+        }
+        let (domain, v6) = (list[i].0, matches!(list[i].1, Key::V6));
+        let (mut d, mut at, mut m) = ([0u128; VECTOR], [0u8; VECTOR], 0);
+        for (j, e) in list.iter().enumerate().skip(i) {
+            if e.0 == domain && matches!(e.1, Key::V6) == v6 {
+                grouped[j] = true;
+                (d[m], at[m]) = (e.2, e.3);
+                m += 1;
+            }
+        }
+        if v6 {
+            let Some(flat) = lookup::domain6(dp, domain) else {
+                continue;
+            };
+            let lookup = |k: &[u128], o: &mut [Option<u32>]| flat.fib.lookup_batch(k, o);
+            lookup_round(&d[..m], &at[..m], lookup, &flat.results, early);
+        } else {
+            let Some(flat) = lookup::domain4(dp, domain) else {
+                continue;
+            };
+            let d4: [u32; VECTOR] = core::array::from_fn(|k| d[k] as u32);
+            let lookup = |k: &[u32], o: &mut [Option<u32>]| flat.fib.lookup_batch(k, o);
+            lookup_round(&d4[..m], &at[..m], lookup, &flat.results, early);
+        }
     }
 }
 
@@ -328,7 +395,8 @@ fn decapsulate<'a>(
 }
 
 /// Looks up the destinations `keys` (of packets `at`, each an [`Early::Lookup`]) in
-/// the default domain's flattened walk, in one batch, and records each one's entry.
+/// one domain's flattened walk, in one batch, and records each one's entry. (Not an
+/// entry past a VRF's `l3mdev` rule: that packet takes the full input routing.)
 fn lookup_round<'a, K>(
     keys: &[K],
     at: &[u8],
@@ -341,6 +409,9 @@ fn lookup_round<'a, K>(
     for (&i, r) in at.iter().zip(&found) {
         if let Early::Lookup { found: e, .. } = &mut early[usize::from(i)] {
             let ent = r.map_or(&NO_ROUTE, |v| &results[v as usize]);
+            if matches!(ent.res, FlatRes::PastL3mdev) {
+                continue;
+            }
             prefetch(ent);
             *e = Some(ent);
         }
@@ -445,9 +516,8 @@ enum Early<'a> {
     Adj(&'a Adj, Key),
     /// Another step than a routing pass is next.
     Step(Next, u32),
-    /// A routing pass is next, with its lookup's answer once the vector's round ran
-    /// (`None`: its domain has no flattened walk; it looks up itself).
-    Pass(Pass, Option<&'a FlatEnt>),
+    /// A routing pass whose domain has no flattened walk is next: it looks up itself.
+    Pass(Pass),
     /// A lookup of the IPv6 destination `dst` in table `t` is next, with the route
     /// number it found once the vector's round ran.
     Table {
@@ -493,9 +563,9 @@ fn sid_of<'a>(dp: &'a Dataplane, e: &FlatEnt, pkt: &PacketBuf) -> Option<(&'a Se
     Some((sl, hash))
 }
 
-/// The second lookup round: each routing pass that follows a behaviour is looked up
-/// with the others of its L3 domain and family in one `lookup_batch`.
-fn second_round<'a>(dp: &'a Dataplane, early: &mut [Early<'a>]) {
+/// The second lookup round of End.T and End.DT6 in table mode: each table's lookups in
+/// one `lookup_batch`. (The routing passes were looked up as their behaviours ran.)
+fn second_round<'a>(early: &mut [Early<'a>]) {
     let mut grouped = [false; VECTOR];
     for i in 0..early.len() {
         if grouped[i] {
@@ -503,53 +573,6 @@ fn second_round<'a>(dp: &'a Dataplane, early: &mut [Early<'a>]) {
         }
         if let Early::Table { t, .. } = &early[i] {
             table_round(early, i, t, &mut grouped);
-            continue;
-        }
-        let Early::Pass(first, None) = &early[i] else {
-            continue;
-        };
-        let (v6, l3) = (first.flow.dst.is_ipv6(), first.flow.l3_table);
-        // This pass's group: the passes of the same domain and family.
-        let mut idx = [0u8; VECTOR];
-        let mut m = 0;
-        for (j, s) in early.iter().enumerate().skip(i) {
-            if let Early::Pass(p, None) = s
-                && p.flow.dst.is_ipv6() == v6
-                && p.flow.l3_table == l3
-            {
-                grouped[j] = true;
-                idx[m] = j as u8;
-                m += 1;
-            }
-        }
-        let mut found = [None; VECTOR];
-        let key = |j: &u8| match &early[usize::from(*j)] {
-            Early::Pass(p, _) => p.key(),
-            _ => 0,
-        };
-        let results = if v6 {
-            let Some(flat) = lookup::domain6(dp, l3) else {
-                continue;
-            };
-            let lookup = |k: &[u128], o: &mut [Option<u32>]| flat.fib.lookup_batch(k, o);
-            group_lookup(&idx[..m], key, lookup, &mut found);
-            &flat.results
-        } else {
-            let Some(flat) = lookup::domain4(dp, l3) else {
-                continue;
-            };
-            let lookup = |k: &[u32], o: &mut [Option<u32>]| flat.fib.lookup_batch(k, o);
-            group_lookup(&idx[..m], |j| key(j) as u32, lookup, &mut found);
-            &flat.results
-        };
-        for (&j, r) in idx[..m].iter().zip(&found[..m]) {
-            let Early::Pass(pass, ent) = &mut early[usize::from(j)] else {
-                continue;
-            };
-            let e = r.map_or(&NO_ROUTE, |v| &results[v as usize]);
-            *ent = lookup::past_l3mdev(dp, e, pass.flow.dst);
-            let Some(ent) = ent else { continue };
-            prefetch(*ent);
         }
     }
     // The table lookups' routes were fetched in their round; the next hops `dispatch`

@@ -26,9 +26,10 @@ pub(crate) struct Flow {
     pub tun_id: u64,
 }
 
-/// An input routing pass (`ip_route_input` + `dst_input`) split at its lookup, so that
-/// a vector of packets can batch the lookups: what `route_input` computed before it,
-/// and what it does with the answer ([`Pass::finish`]).
+/// An input routing pass (`ip_route_input` + `dst_input`) split at its lookup: what
+/// `route_input` computed before it, and what it does with the answer
+/// ([`Pass::finish`]). (The batched path keys passes in flattened walks by their
+/// destination alone and finishes them as [`Pass::finish_flat`] does.)
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Pass {
     pub flow: Flow,
@@ -45,14 +46,6 @@ pub(crate) struct Pass {
 }
 
 impl Pass {
-    /// The looked-up address, as the FIB keys it.
-    pub(crate) fn key(&self) -> u128 {
-        match self.flow.dst {
-            IpAddr::V4(a) => u128::from(u32::from(a)),
-            IpAddr::V6(a) => u128::from(a),
-        }
-    }
-
     /// The flow hash `route_input` computes, only when the route needs it (a pass that
     /// ends at an adjacency does not).
     fn hash(&self) -> u32 {
