@@ -128,6 +128,19 @@ struct Node {
     meta: u32,
 }
 
+impl Node {
+    /// The 128 bits a long direct or a single node compares: `skip:leafvec`.
+    #[inline(always)]
+    fn wide(&self) -> u128 {
+        u128::from(self.skip) << 64 | u128::from(self.leafvec)
+    }
+
+    /// A direct node with a skip of its own beyond `MAX_SKIP`.
+    fn is_long(&self) -> bool {
+        self.meta >> KIND_SHIFT == DIRECT && (self.meta & FIELD_MASK) >> LONG_SKIP_SHIFT != 0
+    }
+}
+
 /// Where one step of a lookup leads.
 enum Next {
     /// Another node: `nodes[i]`.
@@ -175,11 +188,7 @@ impl<K: Key> fmt::Debug for Poptrie<K> {
             .field("single_nodes", &kind(SINGLE))
             .field(
                 "long_nodes",
-                &self
-                    .nodes
-                    .iter()
-                    .filter(|n| n.meta >> KIND_SHIFT == DIRECT && n.meta & FIELD_MASK > 0xFF)
-                    .count(),
+                &self.nodes.iter().filter(|n| n.is_long()).count(),
             )
             .field("slots", &self.slots.len())
             .field("memory_bytes", &self.memory_bytes())
@@ -219,17 +228,15 @@ impl<K: Key> Poptrie<K> {
             DIRECT => {
                 // Long: its own skip (MAX_SKIP < ls < 128), then k bits index the slots.
                 let (ls, k) = (field >> LONG_SKIP_SHIFT, field & 0xFF);
-                let want = u128::from(n.skip) << 64 | u128::from(n.leafvec);
                 let w = key.window128(*pos);
-                if (w ^ want) >> (128 - ls) != 0 {
+                if (w ^ n.wide()) >> (128 - ls) != 0 {
                     return Next::Slot(n.base0 as usize - 1);
                 }
                 *pos += ls + k;
                 Next::Slot(n.base0 as usize + ((w << ls) >> (128 - k)) as usize)
             }
             _ => {
-                let want = u128::from(n.skip) << 64 | u128::from(n.leafvec);
-                let inside = (key.window128(*pos) ^ want) >> (128 - field) == 0;
+                let inside = (key.window128(*pos) ^ n.wide()) >> (128 - field) == 0;
                 Next::Leaf((n.vector >> (32 * u32::from(inside))) as u32)
             }
         }

@@ -195,10 +195,8 @@ fn behaviours<'a>(
     early: &mut [Early<'a>; VECTOR],
 ) {
     let mut cx = Cx { dp, w };
-    // The routing passes to look up in flattened walks: domain, family, destination
-    // and packet.
-    let mut passes = [(None, Key::Full, 0u128, 0u8); VECTOR];
-    let mut np = 0;
+    // The routing passes to look up in flattened walks, by family.
+    let (mut p4, mut p6) = (Passes::<u32>::new(), Passes::<u128>::new());
     for i in members(mask) {
         let pkt = &mut pkts[i];
         let Some((sl, hash)) = ents[i].and_then(|e| sid_of(dp, e, pkt)) else {
@@ -217,9 +215,20 @@ fn behaviours<'a>(
             // is cache-resident, there is nothing to overlap.
             Ok(next @ Next::Reroute(Reroute::V4 { key: Some(_), .. })) => Early::Step(next, hash),
             Ok(Next::Reroute(r)) => match flat_pass(dp, pkt, r) {
-                Some((domain, key, dst, local_ok)) => {
-                    passes[np] = (domain, key, dst, i as u8);
-                    np += 1;
+                Some((domain, key, local_ok)) => {
+                    let d = pkt.data();
+                    match key {
+                        Key::V6 => p6.push(
+                            domain,
+                            u128::from_be_bytes(d[24..40].try_into().expect("IPv6")),
+                            i,
+                        ),
+                        _ => p4.push(
+                            domain,
+                            u32::from_be_bytes(d[16..20].try_into().expect("IPv4")),
+                            i,
+                        ),
+                    }
                     Early::Lookup {
                         key,
                         src_mac: None,
@@ -246,19 +255,15 @@ fn behaviours<'a>(
             Ok(next) => Early::Step(next, hash),
         };
     }
-    domain_rounds(dp, &passes[..np], early);
+    look_up(dp, &p4, &p6, early);
 }
 
-/// The L3 domain (a VRF's table, `None`: the default), family, destination and
-/// `local_ok` of the routing pass `r`, when that pass is keyed by the destination alone
-/// and its domain's walk is flattened; the VRF device then becomes the ingress, as in
-/// `reroute`. (The packet was received in the default domain: it was classified so.)
+/// The L3 domain (a VRF's table, `None`: the default), family and `local_ok` of the
+/// routing pass `r`, when that pass is keyed by the destination alone and its domain's
+/// walk is flattened; the VRF device then becomes the ingress, as in `reroute`. (The
+/// packet was received in the default domain: it was classified so.)
 #[inline]
-fn flat_pass(
-    dp: &Dataplane,
-    pkt: &mut PacketBuf,
-    r: Reroute,
-) -> Option<(Option<u32>, Key, u128, bool)> {
+fn flat_pass(dp: &Dataplane, pkt: &mut PacketBuf, r: Reroute) -> Option<(Option<u32>, Key, bool)> {
     let (domain, v6, local_ok, vrf) = match r {
         Reroute::V6 { local_ok } => (None, true, local_ok, None),
         Reroute::V4 { key: None, .. } => (None, false, true, None),
@@ -268,57 +273,98 @@ fn flat_pass(
             (Some(link.l3_table?), v6, true, Some(ifindex))
         }
     };
-    let d = pkt.data();
-    let (key, dst) = if v6 {
+    let key = if v6 {
         lookup::domain6(dp, domain)?;
-        (Key::V6, u128::from_be_bytes(d[24..40].try_into().ok()?))
+        Key::V6
     } else {
         lookup::domain4(dp, domain)?;
-        let a = u32::from_be_bytes(d[16..20].try_into().ok()?);
-        (Key::V4, u128::from(a))
+        Key::V4
     };
     if let Some(ifindex) = vrf {
         pkt.meta.iif = ifindex;
     }
-    Some((domain, key, dst, local_ok))
+    Some((domain, key, local_ok))
 }
 
-/// The lookups of routing passes (domain, family, destination, packet), one batch per
-/// domain and family.
-fn domain_rounds<'a>(
-    dp: &'a Dataplane,
-    list: &[(Option<u32>, Key, u128, u8)],
-    early: &mut [Early<'a>; VECTOR],
-) {
-    let mut grouped = [false; VECTOR];
-    for i in 0..list.len() {
-        if grouped[i] {
-            continue;
-        }
-        let (domain, v6) = (list[i].0, matches!(list[i].1, Key::V6));
-        let (mut d, mut at, mut m) = ([0u128; VECTOR], [0u8; VECTOR], 0);
-        for (j, e) in list.iter().enumerate().skip(i) {
-            if e.0 == domain && matches!(e.1, Key::V6) == v6 {
-                grouped[j] = true;
-                (d[m], at[m]) = (e.2, e.3);
-                m += 1;
-            }
-        }
-        if v6 {
-            let Some(flat) = lookup::domain6(dp, domain) else {
-                continue;
-            };
-            let lookup = |k: &[u128], o: &mut [Option<u32>]| flat.fib.lookup_batch(k, o);
-            lookup_round(&d[..m], &at[..m], lookup, &flat.results, early);
-        } else {
-            let Some(flat) = lookup::domain4(dp, domain) else {
-                continue;
-            };
-            let d4: [u32; VECTOR] = core::array::from_fn(|k| d[k] as u32);
-            let lookup = |k: &[u32], o: &mut [Option<u32>]| flat.fib.lookup_batch(k, o);
-            lookup_round(&d4[..m], &at[..m], lookup, &flat.results, early);
+/// Routing passes of one family to look up in flattened walks: each one's destination
+/// (as the FIB keys it), packet, and L3 domain (a VRF's table, `None`: the default).
+struct Passes<K> {
+    dst: [K; VECTOR],
+    at: [u8; VECTOR],
+    domain: [Option<u32>; VECTOR],
+    n: usize,
+}
+
+impl<K: Copy + Default> Passes<K> {
+    fn new() -> Self {
+        Passes {
+            dst: [K::default(); VECTOR],
+            at: [0; VECTOR],
+            domain: [None; VECTOR],
+            n: 0,
         }
     }
+
+    /// Adds packet `i`'s pass to `dst`.
+    #[inline]
+    fn push(&mut self, domain: Option<u32>, dst: K, i: usize) {
+        let n = self.n;
+        (self.dst[n], self.at[n], self.domain[n]) = (dst, i as u8, domain);
+        self.n += 1;
+    }
+
+    /// Looks the passes up, one batch per domain: `walk(domain, keys, out)` looks `keys`
+    /// up in that domain's flattened walk and returns its results (`None`: no such walk;
+    /// those packets take the full input routing).
+    fn look_up<'a>(
+        &self,
+        early: &mut [Early<'a>; VECTOR],
+        walk: impl Fn(Option<u32>, &[K], &mut [Option<u32>]) -> Option<&'a [FlatEnt]>,
+    ) {
+        let n = self.n;
+        let Some(&first) = self.domain[..n].first() else {
+            return;
+        };
+        // The common case, every pass in one domain: no regrouping.
+        if self.domain[..n].iter().all(|&d| d == first) {
+            return lookup_round(&self.dst[..n], &self.at[..n], first, &walk, early);
+        }
+        let mut grouped = [false; VECTOR];
+        for i in 0..n {
+            if grouped[i] {
+                continue;
+            }
+            let domain = self.domain[i];
+            let (mut keys, mut at, mut m) = ([K::default(); VECTOR], [0u8; VECTOR], 0);
+            for (j, g) in grouped[..n].iter_mut().enumerate().skip(i) {
+                if self.domain[j] == domain {
+                    *g = true;
+                    (keys[m], at[m]) = (self.dst[j], self.at[j]);
+                    m += 1;
+                }
+            }
+            lookup_round(&keys[..m], &at[..m], domain, &walk, early);
+        }
+    }
+}
+
+/// Looks up the passes of both families, each in its domain's flattened walk.
+fn look_up<'a>(
+    dp: &'a Dataplane,
+    p4: &Passes<u32>,
+    p6: &Passes<u128>,
+    early: &mut [Early<'a>; VECTOR],
+) {
+    p4.look_up(early, |domain, keys, out| {
+        let flat = lookup::domain4(dp, domain)?;
+        flat.fib.lookup_batch(keys, out);
+        Some(&flat.results)
+    });
+    p6.look_up(early, |domain, keys, out| {
+        let flat = lookup::domain6(dp, domain)?;
+        flat.fib.lookup_batch(keys, out);
+        Some(&flat.results)
+    });
 }
 
 /// Forwarding through SID `sl`'s adjacency, by reference, as the step `next` would.
@@ -343,10 +389,8 @@ fn decapsulate<'a>(
     early: &mut [Early<'a>; VECTOR],
 ) {
     let mut cx = Cx { dp, w };
-    // The inner frames to look up, by family: destination and packet.
-    let (mut d4, mut d6) = ([0u32; VECTOR], [0u128; VECTOR]);
-    let (mut at4, mut at6) = ([0u8; VECTOR], [0u8; VECTOR]);
-    let (mut n4, mut n6) = (0, 0);
+    // The inner frames to look up, by family.
+    let (mut p4, mut p6) = (Passes::<u32>::new(), Passes::<u128>::new());
     for i in members(mask) {
         let pkt = &mut pkts[i];
         let Some((sock, l4)) = vxlan_target(dp, pkt, keys[i]) else {
@@ -355,57 +399,52 @@ fn decapsulate<'a>(
         enter_l3(pkt);
         early[i] = match vxlan::decap(&mut cx, pkt, l4, sock) {
             Err(r) => Early::Done(Verdict::Drop(r)),
-            Ok(()) => match classify_frame(dp, pkt) {
-                Key::V4 => {
-                    d4[n4] = u32::from_be_bytes(pkt.data()[30..34].try_into().expect("classified"));
-                    at4[n4] = i as u8;
-                    n4 += 1;
-                    Early::Lookup {
-                        key: Key::V4,
-                        src_mac: Some(enter_l3(pkt)),
-                        local_ok: true,
-                        found: None,
+            Ok(()) => {
+                // Classified for the default domain, whose walks are flattened.
+                let (key, d) = (classify_frame(dp, pkt), pkt.data());
+                match key {
+                    Key::V4 => p4.push(
+                        None,
+                        u32::from_be_bytes(d[30..34].try_into().expect("IPv4")),
+                        i,
+                    ),
+                    Key::V6 => p6.push(
+                        None,
+                        u128::from_be_bytes(d[38..54].try_into().expect("IPv6")),
+                        i,
+                    ),
+                    Key::Full => {
+                        early[i] = Early::Receive;
+                        continue;
                     }
                 }
-                Key::V6 => {
-                    d6[n6] =
-                        u128::from_be_bytes(pkt.data()[38..54].try_into().expect("classified"));
-                    at6[n6] = i as u8;
-                    n6 += 1;
-                    Early::Lookup {
-                        key: Key::V6,
-                        src_mac: Some(enter_l3(pkt)),
-                        local_ok: true,
-                        found: None,
-                    }
+                Early::Lookup {
+                    key,
+                    src_mac: Some(enter_l3(pkt)),
+                    local_ok: true,
+                    found: None,
                 }
-                Key::Full => Early::Receive,
-            },
+            }
         };
     }
-    // The frames were classified for the default domain, whose walks are flattened.
-    if let (Some(flat), 1..) = (&dp.flat4, n4) {
-        let lookup = |k: &[u32], o: &mut [Option<u32>]| flat.fib.lookup_batch(k, o);
-        lookup_round(&d4[..n4], &at4[..n4], lookup, &flat.results, early);
-    }
-    if let (Some(flat), 1..) = (&dp.flat6, n6) {
-        let lookup = |k: &[u128], o: &mut [Option<u32>]| flat.fib.lookup_batch(k, o);
-        lookup_round(&d6[..n6], &at6[..n6], lookup, &flat.results, early);
-    }
+    look_up(dp, &p4, &p6, early);
 }
 
 /// Looks up the destinations `keys` (of packets `at`, each an [`Early::Lookup`]) in
-/// one domain's flattened walk, in one batch, and records each one's entry. (Not an
-/// entry past a VRF's `l3mdev` rule: that packet takes the full input routing.)
+/// `domain`'s flattened walk (see [`Passes::look_up`]), in one batch, and records each
+/// one's entry. (Not an entry past a VRF's `l3mdev` rule: that packet takes the full
+/// input routing.)
 fn lookup_round<'a, K>(
     keys: &[K],
     at: &[u8],
-    lookup_batch: impl FnOnce(&[K], &mut [Option<u32>]),
-    results: &'a [FlatEnt],
+    domain: Option<u32>,
+    walk: impl Fn(Option<u32>, &[K], &mut [Option<u32>]) -> Option<&'a [FlatEnt]>,
     early: &mut [Early<'a>; VECTOR],
 ) {
     let mut found = [None; VECTOR];
-    lookup_batch(keys, &mut found[..keys.len()]);
+    let Some(results) = walk(domain, keys, &mut found[..keys.len()]) else {
+        return;
+    };
     for (&i, r) in at.iter().zip(&found) {
         if let Early::Lookup { found: e, .. } = &mut early[usize::from(i)] {
             let ent = r.map_or(&NO_ROUTE, |v| &results[v as usize]);
@@ -429,8 +468,8 @@ fn members(mask: u32) -> impl Iterator<Item = usize> {
     })
 }
 
-/// Input routing of a packet at L3 (`key`: its family) in the default domain, from its
-/// flattened walk's entry, as `route_input_opts` goes on from it ([`Pass::finish_flat`]):
+/// Input routing of a packet at L3 (`key`: its family) from its domain's flattened
+/// walk's entry, as `route_input_opts` goes on from it ([`Pass::finish_flat`]):
 /// the adjacency, the `encap seg6` state (through what `lwt_input` does: received
 /// tunnel metadata dropped), else what the walk decided.
 #[inline(always)]
@@ -501,11 +540,12 @@ enum Early<'a> {
     /// A decapsulated frame the batch does not take: received as [`super::receive`]
     /// receives it.
     Receive,
-    /// An input routing pass in the default domain keyed by the packet's destination
-    /// alone: a decapsulated frame's the batch takes, or a packet's after End, End.B6
-    /// or End.B6.Encaps. Its family, its sender's MAC (a received frame's, for local
-    /// delivery), whether a local result delivers (false: SID re-entry, a silent
-    /// discard), and its entry once its round ran.
+    /// An input routing pass keyed by the packet's destination alone, in a flattened
+    /// walk: a decapsulated frame's the batch takes, or a packet's after a behaviour
+    /// that routes again ([`flat_pass`]). Its family, its sender's MAC (a received
+    /// frame's, for local delivery), whether a local result delivers (false: SID
+    /// re-entry, a silent discard), and its entry once its round ran (`None`: it takes
+    /// the full input routing).
     Lookup {
         key: Key,
         src_mac: Option<[u8; 6]>,

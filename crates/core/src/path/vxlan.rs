@@ -251,10 +251,8 @@ pub(crate) fn decap(
         cx.w.stats.link(ifx).rx_dropped += 1;
         return Err(DropReason::LinkDown);
     }
-    if pkt.meta.lwt_depth >= 8 {
-        return Err(DropReason::LwtRecursion);
-    }
-    pkt.meta.lwt_depth += 1;
+    // The nested-tunnel limit the seg6 hooks share.
+    super::seg6::enter(pkt)?;
     cx.w.stats.link(ifx).rx.add(pkt.len());
     // A classic device puts GBP in the mark; a metadata device in the metadata.
     if let (false, Some(g)) = (dev.external, gbp_hdr) {
