@@ -190,6 +190,7 @@ impl Router {
             }
             t.fib4 = Fib4::build(&e4);
             t.fib6 = Fib6::build(&e6);
+            t.adj6 = t.routes6.iter().map(RouteDp::adjacency).collect();
             dp.table_index.insert(id, dp.tables.len());
             dp.tables.push(t);
         }

@@ -332,11 +332,7 @@ fn adjacency(tables: &[TableDp], res: FlatRes, v6: bool) -> Option<Adj> {
     let FlatRes::Route { table, route } = res else {
         return None;
     };
-    let r = &routes_of(&tables[table as usize], v6)[route as usize];
-    match (r.kind, r.nexthops.as_slice()) {
-        (RouteKind::Unicast, [nh]) if nh.lwt.is_none() => nh.adj,
-        _ => None,
-    }
+    routes_of(&tables[table as usize], v6)[route as usize].adjacency()
 }
 
 /// Points the results that input routing takes to an `encap seg6` state at that state

@@ -176,8 +176,13 @@ fn vector<'a>(dp: &'a Dataplane, w: &mut Worker, pkts: &mut [PacketBuf], out: &m
                 },
                 _,
             ) => finish(dp, w, pkt, rx[i], |cx, pkt| {
-                let found = found.map(|r| &t.routes6[r as usize]);
-                seg6local::in_table(cx, pkt, found, *local_ok, *hash)
+                match found.map(|r| r as usize) {
+                    Some(r) if let Some(a) = &t.adj6[r] => ip6::forward_hop(cx, pkt, Hop::Adj(a)),
+                    found => {
+                        let found = found.map(|r| &t.routes6[r]);
+                        seg6local::in_table(cx, pkt, found, *local_ok, *hash)
+                    }
+                }
             }),
             (Early::Pass(pass), _) => finish(dp, w, pkt, rx[i], |cx, pkt| pass.run(cx, pkt)),
         };
@@ -615,16 +620,15 @@ fn second_round<'a>(early: &mut [Early<'a>]) {
             table_round(early, i, t, &mut grouped);
         }
     }
-    // The table lookups' routes were fetched in their round; the next hops `dispatch`
-    // reads from them are fetched a link further, across the vector (as `warm` does).
+    // The table lookups' adjacencies were fetched in their round; the routes of those
+    // that have none are fetched a link further, across the vector (as `warm` does).
     for s in early.iter() {
         if let Early::Table {
             t, found: Some(r), ..
         } = s
-            && let Some(nh) = t.routes6[*r as usize].nexthops.first()
+            && t.adj6[*r as usize].is_none()
         {
-            prefetch(nh);
-            prefetch(&nh.adj);
+            prefetch(&t.routes6[*r as usize]);
         }
     }
 }
@@ -666,7 +670,7 @@ fn table_round(early: &mut [Early<'_>], from: usize, t: &TableDp, grouped: &mut 
         if let Early::Table { found: f, .. } = &mut early[usize::from(j)] {
             *f = *r;
             if let Some(r) = r {
-                prefetch(&t.routes6[*r as usize]);
+                prefetch(&t.adj6[*r as usize]);
             }
         }
     }
