@@ -176,13 +176,7 @@ fn vector<'a>(dp: &'a Dataplane, w: &mut Worker, pkts: &mut [PacketBuf], out: &m
                 },
                 _,
             ) => finish(dp, w, pkt, rx[i], |cx, pkt| {
-                match found.map(|r| r as usize) {
-                    Some(r) if let Some(a) = &t.adj6[r] => ip6::forward_hop(cx, pkt, Hop::Adj(a)),
-                    found => {
-                        let found = found.map(|r| &t.routes6[r]);
-                        seg6local::in_table(cx, pkt, found, *local_ok, *hash)
-                    }
-                }
+                seg6local::in_table(cx, pkt, t, *found, *local_ok, *hash)
             }),
             (Early::Pass(pass), _) => finish(dp, w, pkt, rx[i], |cx, pkt| pass.run(cx, pkt)),
         };

@@ -16,7 +16,7 @@ use lwt_wire::srh::{self, SrhPacket};
 use super::lookup::{self, Flow, Pass, Res};
 use super::output::Hop;
 use super::{Cx, Verdict, icmp, ip4, ip6};
-use crate::dataplane::{Adj, Dataplane, LinkDpKind, NextHopDp, RouteDp, RouteKind};
+use crate::dataplane::{Adj, Dataplane, LinkDpKind, NextHopDp, RouteKind, TableDp};
 use crate::drop_reason::DropReason;
 use crate::lwt::hmac;
 use crate::lwt::seg6local::{Action, Seg6Local};
@@ -116,7 +116,7 @@ pub(crate) fn perform(cx: &mut Cx<'_>, pkt: &mut PacketBuf, next: Next, hash: u3
         Next::Table6 { table, local_ok } => match cx.dp.table(table) {
             Some(t) => {
                 let dst = Ipv6Packet::new_unchecked(pkt.data()).dst_addr();
-                in_table(cx, pkt, t.lookup6(dst), local_ok, hash)
+                in_table(cx, pkt, t, t.fib6.lookup(u128::from(dst)), local_ok, hash)
             }
             // A table that does not exist is the blackhole.
             None => Verdict::Drop(DropReason::SidNoRoute),
@@ -125,15 +125,22 @@ pub(crate) fn perform(cx: &mut Cx<'_>, pkt: &mut PacketBuf, next: Next, hash: u3
     }
 }
 
-/// What a lookup in one table only (End.T, End.DT6 legacy mode) does with its answer.
+/// What a lookup in one table only (End.T, End.DT6 legacy mode) does with its answer,
+/// `found` (an index into `t.routes6`): through the route's adjacency when it has one
+/// ([`TableDp::adj6`], one fetch), else from the route.
 pub(crate) fn in_table(
     cx: &mut Cx<'_>,
     pkt: &mut PacketBuf,
-    found: Option<&RouteDp>,
+    t: &TableDp,
+    found: Option<u32>,
     local_ok: bool,
     hash: u32,
 ) -> Verdict {
-    match found {
+    let found = found.map(|r| r as usize);
+    if let Some(a) = found.and_then(|r| t.adj6[r].as_ref()) {
+        return ip6::forward_hop(cx, pkt, Hop::Adj(a));
+    }
+    match found.map(|r| &t.routes6[r]) {
         // The table's null entry: ICMPv6 no route, as `ip6_pkt_discard` sends.
         None => icmp::error6(
             cx,
