@@ -22,7 +22,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 const ROUTES: usize = 100_000;
 
 fn seg6local(c: &mut Criterion) {
-    let cases = seg6local_cases::cases(ROUTES);
+    let cases = seg6local_cases::cases(ROUTES, &|_| true);
     let mut g = c.benchmark_group("seg6local");
     g.sample_size(20)
         .warm_up_time(Duration::from_secs(1))

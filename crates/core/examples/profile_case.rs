@@ -46,7 +46,7 @@ fn main() {
     let routes: usize = args.get(3).and_then(|a| a.parse().ok()).unwrap_or(1000);
     let (dp, iif, frames): (Dataplane, u32, Vec<Vec<u8>>) = match bench {
         "seg6local" => {
-            let c = seg6local_cases::cases(routes)
+            let c = seg6local_cases::cases(routes, &|c| c == name)
                 .into_iter()
                 .find(|c| c.name == name)
                 .unwrap_or_else(|| panic!("no seg6local case named {name:?}"));

@@ -415,6 +415,23 @@ fn batch_equals_single_with_sid_table_rule() {
     );
 }
 
+/// With enough SIDs under fc00:1::/48 for the FIBs to hash them (a SID block), the
+/// SIDs the frames go to are found by the hash table, in vectors mixing them with
+/// forwarded traffic.
+#[test]
+fn batch_equals_single_with_a_hashed_sid_block() {
+    let mut extra = String::from("rule add to fc00:1::/32 lookup 90 prio 999\n");
+    for i in 0..64 {
+        extra += &format!(
+            "route add fc00:1::1:{i:x}/128 encap seg6local action End dev out0 table 90\n"
+        );
+    }
+    let (_, dp) = router(&extra);
+    let fib = &dp.flat6.as_ref().expect("flattened").fib;
+    assert!(format!("{fib:?}").contains("Hosts"), "{fib:?}");
+    check(&extra, 4, true);
+}
+
 #[test]
 fn batch_equals_single_when_the_walk_depends_on_more_than_the_destination() {
     check(

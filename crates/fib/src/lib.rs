@@ -14,6 +14,10 @@
 //! routes cost a few hundred bytes. Layout: `src/poptrie.rs`; benchmarks:
 //! `benches/lookup.rs` (`cargo bench -p lwt-fib`).
 //!
+//! A big IPv6 table also keeps the /128s of its SID blocks (a /48 holding many, a
+//! node's SIDs under its locator) in a hash table looked up first: one probe instead of
+//! a walk to the trie's deepest leaves (`src/hosts.rs`).
+//!
 //! [`Fib4::lookup_batch`] and [`Fib6::lookup_batch`] resolve many addresses at once,
 //! overlapping their cache misses; on tables bigger than the caches they are about
 //! twice as fast per address as a loop of `lookup`.
@@ -26,6 +30,7 @@
 //! assert_eq!(fib.lookup(0x0b00_0000), None);
 //! ```
 
+mod hosts;
 mod key;
 mod poptrie;
 mod small;

@@ -100,7 +100,7 @@ fn upto(i: u32) -> u64 {
 /// Asks the CPU to start loading `p`'s cache line. Measured to halve batched lookups
 /// on tables larger than the caches; plain loads cannot be issued early this way.
 #[inline(always)]
-fn prefetch<T>(p: *const T) {
+pub(crate) fn prefetch<T>(p: *const T) {
     #[cfg(target_arch = "x86_64")]
     // SAFETY: a prefetch is a hint that never faults and reads nothing, whatever the
     // address; the SSE it needs is part of the x86-64 baseline.

@@ -1,5 +1,6 @@
 //! IPv6 FIB: a poptrie over `u128` keys (`u128::from(Ipv6Addr)`).
 
+use crate::hosts::Hosts;
 use crate::poptrie::Poptrie;
 use crate::small::Small;
 
@@ -17,7 +18,13 @@ pub struct Fib6 {
     trie: Poptrie<u128>,
     /// Set for tiny tables, which are looked up by a short scan instead.
     small: Option<Small<u128>>,
+    /// The /128s of the table's SID blocks, looked up first.
+    hosts: Option<Hosts>,
 }
+
+/// Addresses looked up together: each group's misses in the host table go on to the
+/// trie in one batch.
+const GROUP: usize = 32;
 
 impl Fib6 {
     /// Builds a table from `(prefix, prefix_len, value)` triples. Host bits beyond
@@ -29,15 +36,17 @@ impl Fib6 {
         Fib6 {
             trie: Poptrie::build(entries, MAX_DIRECT_BITS),
             small: Small::build(entries),
+            hosts: Hosts::build(entries),
         }
     }
 
     /// The value of the longest prefix containing `addr`, if any.
     #[inline]
     pub fn lookup(&self, addr: u128) -> Option<u32> {
-        match &self.small {
-            Some(s) => s.lookup(addr),
-            None => self.trie.lookup(addr),
+        match (&self.small, &self.hosts) {
+            (Some(s), _) => s.lookup(addr),
+            (None, Some(h)) => h.get(addr).or_else(|| self.trie.lookup(addr)),
+            (None, None) => self.trie.lookup(addr),
         }
     }
 
@@ -49,9 +58,55 @@ impl Fib6 {
     /// If the slices differ in length.
     #[inline]
     pub fn lookup_batch(&self, addrs: &[u128], out: &mut [Option<u32>]) {
-        match &self.small {
-            Some(s) => s.lookup_batch(addrs, out),
-            None => self.trie.lookup_batch(addrs, out),
+        match (&self.small, &self.hosts) {
+            (Some(s), _) => s.lookup_batch(addrs, out),
+            (None, Some(h)) => self.batch_hosts_first(h, addrs, out),
+            (None, None) => self.trie.lookup_batch(addrs, out),
+        }
+    }
+
+    /// Probes the host table for a group's addresses in its SID blocks (their home
+    /// slots fetched together), then looks the rest up in the trie in one batch.
+    fn batch_hosts_first(&self, h: &Hosts, addrs: &[u128], out: &mut [Option<u32>]) {
+        assert_eq!(
+            addrs.len(),
+            out.len(),
+            "lookup_batch: slices differ in length"
+        );
+        for (addrs, out) in addrs.chunks(GROUP).zip(out.chunks_mut(GROUP)) {
+            let mut sids = 0u32;
+            let mut home = [0usize; GROUP];
+            for (i, &a) in addrs.iter().enumerate() {
+                if h.covers(a) {
+                    sids |= 1 << i;
+                    home[i] = h.home(a);
+                    h.prefetch(home[i]);
+                }
+            }
+            if sids == 0 {
+                self.trie.lookup_batch(addrs, out);
+                continue;
+            }
+            // The rest: their addresses, and where each one's answer goes.
+            let (mut rest, mut at, mut n) = ([0u128; GROUP], [0u8; GROUP], 0);
+            for (i, &a) in addrs.iter().enumerate() {
+                out[i] = if sids & 1 << i != 0 {
+                    h.get_at(a, home[i])
+                } else {
+                    None
+                };
+                if out[i].is_none() {
+                    (rest[n], at[n]) = (a, i as u8);
+                    n += 1;
+                }
+            }
+            if n > 0 {
+                let mut found = [None; GROUP];
+                self.trie.lookup_batch(&rest[..n], &mut found[..n]);
+                for (&i, f) in at[..n].iter().zip(found) {
+                    out[usize::from(i)] = f;
+                }
+            }
         }
     }
 
@@ -67,6 +122,6 @@ impl Fib6 {
 
     /// Heap and inline bytes used by the table.
     pub fn memory_bytes(&self) -> usize {
-        self.trie.memory_bytes()
+        self.trie.memory_bytes() + self.hosts.as_ref().map_or(0, Hosts::memory_bytes)
     }
 }

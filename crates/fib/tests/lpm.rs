@@ -188,6 +188,29 @@ proptest! {
         check6(&t, &random)?;
     }
 
+    /// Many /128s under a few locators (SID blocks): the host table, looked up before
+    /// the trie, with repeated SIDs, prefixes covering them, blocks too small to be
+    /// hashed and more blocks than are hashed.
+    #[test]
+    fn v6_host_table_matches_reference(
+        t in table6(200),
+        blocks in prop::collection::vec(
+            (any::<u128>(), prop::collection::vec((0u128..1 << 20, value()), 40..150)),
+            1..7,
+        ),
+        random in prop::collection::vec(any::<u128>(), 64),
+    ) {
+        let mut t = t;
+        for (locator, sids) in &blocks {
+            t.push((*locator, 64, 7));
+            t.extend(sids.iter().map(|&(i, v)| (locator & mask6(48) | i << 60 | i, 128, v)));
+        }
+        let fib = Fib6::build(&t);
+        let hashed = blocks.iter().any(|b| b.1.len() >= 64);
+        prop_assert_eq!(format!("{fib:?}").contains("Hosts"), hashed, "{:?}", fib);
+        check6(&t, &random)?;
+    }
+
     /// Few prefixes: the no-direct-table path, where most edge cases are reachable.
     #[test]
     fn v4_small_matches_reference(
