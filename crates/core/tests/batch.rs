@@ -428,7 +428,7 @@ fn batch_equals_single_with_a_hashed_sid_block() {
     }
     let (_, dp) = router(&extra);
     let fib = &dp.flat6.as_ref().expect("flattened").fib;
-    assert!(format!("{fib:?}").contains("Hosts"), "{fib:?}");
+    assert!(format!("{fib:?}").contains("SidBlocks"), "{fib:?}");
     check(&extra, 4, true);
 }
 

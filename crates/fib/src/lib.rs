@@ -16,7 +16,7 @@
 //!
 //! A big IPv6 table also keeps the /128s of its SID blocks (a /48 holding many, a
 //! node's SIDs under its locator) in a hash table looked up first: one probe instead of
-//! a walk to the trie's deepest leaves (`src/hosts.rs`).
+//! a walk to the trie's deepest leaves (`src/sid_blocks.rs`).
 //!
 //! [`Fib4::lookup_batch`] and [`Fib6::lookup_batch`] resolve many addresses at once,
 //! overlapping their cache misses; on tables bigger than the caches they are about
@@ -30,9 +30,9 @@
 //! assert_eq!(fib.lookup(0x0b00_0000), None);
 //! ```
 
-mod hosts;
 mod key;
 mod poptrie;
+mod sid_blocks;
 mod small;
 mod v4;
 mod v6;

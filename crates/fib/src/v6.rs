@@ -1,7 +1,7 @@
 //! IPv6 FIB: a poptrie over `u128` keys (`u128::from(Ipv6Addr)`).
 
-use crate::hosts::Hosts;
 use crate::poptrie::Poptrie;
+use crate::sid_blocks::SidBlocks;
 use crate::small::Small;
 
 /// Widest direct node for IPv6: 2^16 slots (256 KiB). IPv6 prefixes cluster in a few
@@ -19,11 +19,11 @@ pub struct Fib6 {
     /// Set for tiny tables, which are looked up by a short scan instead.
     small: Option<Small<u128>>,
     /// The /128s of the table's SID blocks, looked up first.
-    hosts: Option<Hosts>,
+    sids: Option<SidBlocks>,
 }
 
-/// Addresses looked up together: each group's misses in the host table go on to the
-/// trie in one batch.
+/// Addresses looked up together: each group's addresses that are no hashed SID go on
+/// to the trie in one batch.
 const GROUP: usize = 32;
 
 impl Fib6 {
@@ -36,14 +36,14 @@ impl Fib6 {
         Fib6 {
             trie: Poptrie::build(entries, MAX_DIRECT_BITS),
             small: Small::build(entries),
-            hosts: Hosts::build(entries),
+            sids: SidBlocks::build(entries),
         }
     }
 
     /// The value of the longest prefix containing `addr`, if any.
     #[inline]
     pub fn lookup(&self, addr: u128) -> Option<u32> {
-        match (&self.small, &self.hosts) {
+        match (&self.small, &self.sids) {
             (Some(s), _) => s.lookup(addr),
             (None, Some(h)) => h.get(addr).or_else(|| self.trie.lookup(addr)),
             (None, None) => self.trie.lookup(addr),
@@ -58,39 +58,39 @@ impl Fib6 {
     /// If the slices differ in length.
     #[inline]
     pub fn lookup_batch(&self, addrs: &[u128], out: &mut [Option<u32>]) {
-        match (&self.small, &self.hosts) {
+        match (&self.small, &self.sids) {
             (Some(s), _) => s.lookup_batch(addrs, out),
-            (None, Some(h)) => self.batch_hosts_first(h, addrs, out),
+            (None, Some(h)) => self.batch_sids_first(h, addrs, out),
             (None, None) => self.trie.lookup_batch(addrs, out),
         }
     }
 
-    /// Probes the host table for a group's addresses in its SID blocks (their home
+    /// Probes the SID hash table for a group's addresses in its SID blocks (their home
     /// slots fetched together), then looks the rest up in the trie in one batch.
-    fn batch_hosts_first(&self, h: &Hosts, addrs: &[u128], out: &mut [Option<u32>]) {
+    fn batch_sids_first(&self, h: &SidBlocks, addrs: &[u128], out: &mut [Option<u32>]) {
         assert_eq!(
             addrs.len(),
             out.len(),
             "lookup_batch: slices differ in length"
         );
         for (addrs, out) in addrs.chunks(GROUP).zip(out.chunks_mut(GROUP)) {
-            let mut sids = 0u32;
+            let mut in_blocks = 0u32;
             let mut home = [0usize; GROUP];
             for (i, &a) in addrs.iter().enumerate() {
                 if h.covers(a) {
-                    sids |= 1 << i;
+                    in_blocks |= 1 << i;
                     home[i] = h.home(a);
                     h.prefetch(home[i]);
                 }
             }
-            if sids == 0 {
+            if in_blocks == 0 {
                 self.trie.lookup_batch(addrs, out);
                 continue;
             }
             // The rest: their addresses, and where each one's answer goes.
             let (mut rest, mut at, mut n) = ([0u128; GROUP], [0u8; GROUP], 0);
             for (i, &a) in addrs.iter().enumerate() {
-                out[i] = if sids & 1 << i != 0 {
+                out[i] = if in_blocks & 1 << i != 0 {
                     h.get_at(a, home[i])
                 } else {
                     None
@@ -122,6 +122,6 @@ impl Fib6 {
 
     /// Heap and inline bytes used by the table.
     pub fn memory_bytes(&self) -> usize {
-        self.trie.memory_bytes() + self.hosts.as_ref().map_or(0, Hosts::memory_bytes)
+        self.trie.memory_bytes() + self.sids.as_ref().map_or(0, SidBlocks::memory_bytes)
     }
 }

@@ -188,8 +188,8 @@ proptest! {
         check6(&t, &random)?;
     }
 
-    /// Many /128s under a few locators (SID blocks): the host table, looked up before
-    /// the trie, with repeated SIDs, prefixes covering them, blocks too small to be
+    /// Many /128s under a few locators (SID blocks): the SID hash table, looked up
+    /// before the trie, with repeated SIDs, prefixes covering them, blocks too small to be
     /// hashed and more blocks than are hashed.
     #[test]
     fn v6_host_table_matches_reference(
@@ -207,7 +207,7 @@ proptest! {
         }
         let fib = Fib6::build(&t);
         let hashed = blocks.iter().any(|b| b.1.len() >= 64);
-        prop_assert_eq!(format!("{fib:?}").contains("Hosts"), hashed, "{:?}", fib);
+        prop_assert_eq!(format!("{fib:?}").contains("SidBlocks"), hashed, "{:?}", fib);
         check6(&t, &random)?;
     }
 

@@ -3,20 +3,22 @@
 //! one probe instead of four or five trie steps. Misses go on to the trie, which still
 //! holds every prefix.
 //!
-//! Only the /128s of SID blocks are hashed: a /48 holding at least [`HOSTS_MIN`] of
+//! Only the /128s of SID blocks are hashed: a /48 holding at least [`BLOCK_MIN`] of
 //! them (a node's SIDs under its locator), at most [`BLOCKS`] such /48s. Addresses
-//! outside them (forwarded traffic) skip the probe after a few register compares. A
-//! probe for every address measured 15-45 % slower on tables whose /128s are scattered
-//! host routes: their trie walks are no longer, and the probes miss.
+//! outside them (forwarded traffic) skip the probe after a few register compares:
+//! probing for every address would cost each forwarded packet a probe, and with many
+//! scattered host routes a cache miss, to save nothing (a scattered /128's trie walk is
+//! no longer than its neighbours').
 //!
-//! Open addressing with linear probing, at most a quarter full so that a miss (all
-//! forwarded traffic) reads one or two slots; 32-byte slots, two per cache line. A
-//! probe stops at a free slot, so however the addresses looked up are chosen it reads
-//! at most the longest run of taken slots, which the routes alone decide.
+//! Open addressing with linear probing, at most a quarter full so that a miss (an
+//! address in a block that is no SID) reads one or two slots; 32-byte slots, two per
+//! cache line, 128 bytes per SID. A probe stops at a free slot, so however the addresses
+//! looked up are chosen it reads at most the longest run of taken slots, which the
+//! routes alone decide.
 
 /// A /48 needs this many /128s to be a SID block: with fewer, walking the trie to one
 /// costs less in all than probing for every address of the /48.
-pub(crate) const HOSTS_MIN: usize = 64;
+const BLOCK_MIN: usize = 64;
 
 /// Most SID blocks per table (a node has a locator or two).
 const BLOCKS: usize = 4;
@@ -38,7 +40,7 @@ struct Slot {
 }
 
 #[derive(Clone)]
-pub(crate) struct Hosts {
+pub(crate) struct SidBlocks {
     /// The SID blocks; unused entries hold `u64::MAX`, which no 48-bit block equals.
     blocks: [u64; BLOCKS],
     slots: Box<[Slot]>,
@@ -46,15 +48,15 @@ pub(crate) struct Hosts {
     bits: u32,
 }
 
-impl core::fmt::Debug for Hosts {
+impl core::fmt::Debug for SidBlocks {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         let taken = self.slots.iter().filter(|s| s.value != EMPTY).count();
-        f.debug_struct("Hosts")
+        f.debug_struct("SidBlocks")
             .field(
                 "blocks",
                 &self.blocks.iter().filter(|&&b| b != u64::MAX).count(),
             )
-            .field("routes", &taken)
+            .field("sids", &taken)
             .field("slots", &self.slots.len())
             .finish()
     }
@@ -69,10 +71,10 @@ fn hash(key: u128) -> u64 {
     ((key as u64).wrapping_mul(K1) ^ (key >> 64) as u64).wrapping_mul(K2)
 }
 
-impl Hosts {
+impl SidBlocks {
     /// The /128 routes of `entries` in SID blocks (the last one given wins for a
     /// repeated address), or `None` when no /48 is a SID block.
-    pub(crate) fn build(entries: &[(u128, u8, u32)]) -> Option<Hosts> {
+    pub(crate) fn build(entries: &[(u128, u8, u32)]) -> Option<SidBlocks> {
         let mut per_block: Vec<u64> = entries
             .iter()
             .filter(|e| e.1 == 128)
@@ -81,7 +83,7 @@ impl Hosts {
         per_block.sort_unstable();
         let mut counted: Vec<(usize, u64)> = per_block
             .chunk_by(|a, b| a == b)
-            .filter(|c| c.len() >= HOSTS_MIN)
+            .filter(|c| c.len() >= BLOCK_MIN)
             .map(|c| (c.len(), c[0]))
             .collect();
         if counted.is_empty() {
@@ -96,7 +98,7 @@ impl Hosts {
         }
         let n: usize = counted.iter().map(|c| c.0).sum();
         let bits = (4 * n).next_power_of_two().trailing_zeros();
-        let mut h = Hosts {
+        let mut h = SidBlocks {
             blocks,
             slots: vec![
                 Slot {
