@@ -129,8 +129,8 @@ fn vector<'a>(dp: &'a Dataplane, w: &mut Worker, pkts: &mut [PacketBuf], out: &m
     for (i, pkt) in pkts.iter_mut().enumerate() {
         let early = early.as_ref().map_or(&Early::None, |s| &s[i]);
         out[i] = match (early, keys[i]) {
-            (Early::None, Key::Full) => super::process(dp, w, pkt),
-            (Early::None, key) => finish(dp, w, pkt, rx[i], |cx, pkt| {
+            (Early::None, Key::Full) => finish(dp, w, pkt, super::receive),
+            (Early::None, key) => finish(dp, w, pkt, |cx, pkt| {
                 let src_mac = enter_l3(pkt);
                 from_entry(
                     cx,
@@ -141,14 +141,14 @@ fn vector<'a>(dp: &'a Dataplane, w: &mut Worker, pkts: &mut [PacketBuf], out: &m
                     ents[i].unwrap_or(&NO_ROUTE),
                 )
             }),
-            (Early::Done(v), _) => finish(dp, w, pkt, rx[i], |_, _| *v),
-            (Early::Receive, _) => finish(dp, w, pkt, rx[i], super::receive),
-            (Early::Adj(a, Key::V4), _) => finish(dp, w, pkt, rx[i], |cx, pkt| {
-                ip4::forward_hop(cx, pkt, Hop::Adj(a))
-            }),
-            (Early::Adj(a, _), _) => finish(dp, w, pkt, rx[i], |cx, pkt| {
-                ip6::forward_hop(cx, pkt, Hop::Adj(a))
-            }),
+            (Early::Done(v), _) => finish(dp, w, pkt, |_, _| *v),
+            (Early::Receive, _) => finish(dp, w, pkt, super::receive),
+            (Early::Adj(a, Key::V4), _) => {
+                finish(dp, w, pkt, |cx, pkt| ip4::forward_hop(cx, pkt, Hop::Adj(a)))
+            }
+            (Early::Adj(a, _), _) => {
+                finish(dp, w, pkt, |cx, pkt| ip6::forward_hop(cx, pkt, Hop::Adj(a)))
+            }
             (
                 Early::Lookup {
                     key,
@@ -157,13 +157,13 @@ fn vector<'a>(dp: &'a Dataplane, w: &mut Worker, pkts: &mut [PacketBuf], out: &m
                     found,
                 },
                 _,
-            ) => finish(dp, w, pkt, rx[i], |cx, pkt| match (found, key) {
+            ) => finish(dp, w, pkt, |cx, pkt| match (found, key) {
                 (Some(e), _) => from_entry(cx, pkt, *key, *src_mac, *local_ok, e),
                 // Not looked up (no walk to batch in): the full input routing.
                 (None, Key::V6) => ip6::route_input_opts(cx, pkt, *src_mac, *local_ok),
                 (None, _) => ip4::route_input(cx, pkt),
             }),
-            (Early::Step(next, hash), _) => finish(dp, w, pkt, rx[i], |cx, pkt| {
+            (Early::Step(next, hash), _) => finish(dp, w, pkt, |cx, pkt| {
                 seg6local::perform(cx, pkt, *next, *hash)
             }),
             (
@@ -175,12 +175,13 @@ fn vector<'a>(dp: &'a Dataplane, w: &mut Worker, pkts: &mut [PacketBuf], out: &m
                     ..
                 },
                 _,
-            ) => finish(dp, w, pkt, rx[i], |cx, pkt| {
+            ) => finish(dp, w, pkt, |cx, pkt| {
                 seg6local::in_table(cx, pkt, t, *found, *local_ok, *hash)
             }),
-            (Early::Pass(pass), _) => finish(dp, w, pkt, rx[i], |cx, pkt| pass.run(cx, pkt)),
+            (Early::Pass(pass), _) => finish(dp, w, pkt, |cx, pkt| pass.run(cx, pkt)),
         };
     }
+    super::account(w, &rx[..n], out, pkts);
 }
 
 /// Runs the behaviour of each packet of `mask` (bit i: packet i) whose route is a SID's,
@@ -748,19 +749,16 @@ pub(crate) fn prefetch_addr(p: *const u8) {
     let _ = p;
 }
 
-/// Runs the rest of the path as [`super::process`] does, with its accounting of a
-/// frame of `rx.1` bytes received on `rx.0`.
+/// Runs the rest of the path as [`super::process`] does (the vector is counted at its
+/// end, [`super::account`]).
 #[inline]
 fn finish(
     dp: &Dataplane,
     w: &mut Worker,
     pkt: &mut PacketBuf,
-    rx: (u32, usize),
     rest: impl FnOnce(&mut Cx<'_>, &mut PacketBuf) -> Verdict,
 ) -> Verdict {
-    let (iif, len) = rx;
     let v = rest(&mut Cx { dp, w }, pkt);
-    super::account(w, iif, len, &v, pkt.len());
     if !w.neigh.reinject.is_empty() {
         w.flush_vxlan(dp);
     }

@@ -206,23 +206,51 @@ pub fn process(dp: &Dataplane, w: &mut Worker, pkt: &mut PacketBuf) -> Verdict {
         let mut cx = Cx { dp, w };
         receive(&mut cx, pkt)
     };
-    account(w, iif, len, &v, pkt.len());
+    account(w, &[(iif, len)], &[v], std::slice::from_ref(pkt));
     if !w.neigh.reinject.is_empty() {
         w.flush_vxlan(dp);
     }
     v
 }
 
-/// Counts a processed packet: received `rx_len` bytes on `iif`, then its verdict.
-#[inline]
-fn account(w: &mut Worker, iif: u32, rx_len: usize, v: &Verdict, len: usize) {
-    w.stats.link(iif).rx.add(rx_len);
-    match *v {
-        Verdict::Tx(oif) => w.stats.link(oif).tx.add(len),
-        Verdict::Drop(r) => w.stats.drop(r),
-        Verdict::Consumed => w.stats.local += 1,
-        Verdict::Queued => w.stats.queued += 1,
+/// Counts processed packets: each received as `rx[i]` (link, bytes), then its verdict
+/// `out[i]` (sent: `pkts[i]`'s length). A run of packets on one link adds up in
+/// registers before it is stored: a vector's packets mostly come in on one link and
+/// leave on another.
+pub(crate) fn account(w: &mut Worker, rx: &[(u32, usize)], out: &[Verdict], pkts: &[PacketBuf]) {
+    // (link, packets, bytes) of the current runs; `u32::MAX` is no link.
+    let (mut rx_run, mut tx_run) = ((u32::MAX, 0, 0), (u32::MAX, 0, 0));
+    let flush = |w: &mut Worker, (link, packets, bytes): (u32, u64, u64), tx: bool| {
+        if packets > 0 {
+            let l = w.stats.link(link);
+            let c = if tx { &mut l.tx } else { &mut l.rx };
+            c.packets += packets;
+            c.bytes += bytes;
+        }
+    };
+    for ((&(iif, len), v), pkt) in rx.iter().zip(out).zip(pkts) {
+        if iif != rx_run.0 {
+            flush(w, rx_run, false);
+            rx_run = (iif, 0, 0);
+        }
+        rx_run.1 += 1;
+        rx_run.2 += len as u64;
+        match *v {
+            Verdict::Tx(oif) => {
+                if oif != tx_run.0 {
+                    flush(w, tx_run, true);
+                    tx_run = (oif, 0, 0);
+                }
+                tx_run.1 += 1;
+                tx_run.2 += pkt.len() as u64;
+            }
+            Verdict::Drop(r) => w.stats.drop(r),
+            Verdict::Consumed => w.stats.local += 1,
+            Verdict::Queued => w.stats.queued += 1,
+        }
     }
+    flush(w, rx_run, false);
+    flush(w, tx_run, true);
 }
 
 /// L2 receive on `pkt.meta.iif` (also the re-entry point of a decapsulated frame).
