@@ -323,10 +323,18 @@ pub(crate) fn hmac_check(cx: &Cx<'_>, pkt: &PacketBuf, off: usize) -> Result<(),
 
 /// `get_and_validate_srh`: the first SRH with SL > 0, valid (reduced form allowed) and
 /// passing the HMAC check. Returns its offset.
+#[inline]
 pub(crate) fn srh_with_sl(cx: &Cx<'_>, pkt: &PacketBuf) -> Result<usize, DropReason> {
     if plain_srh(cx, pkt) {
         return Ok(lwt_wire::ipv6::HEADER_LEN);
     }
+    srh_walk(cx, pkt)
+}
+
+/// [`srh_with_sl`] beyond the common case: the extension header walk. Kept out of line
+/// so that the common case inlines without the walk's register saves.
+#[inline(never)]
+fn srh_walk(cx: &Cx<'_>, pkt: &PacketBuf) -> Result<usize, DropReason> {
     let ip = Ipv6Packet::new_unchecked(pkt.data());
     let Some(off) = ip.find_routing_header_skip_sl0() else {
         return Err(if ip.find_routing_header().is_some() {
@@ -379,6 +387,7 @@ pub(crate) fn valid_srh(pkt: &PacketBuf, off: usize) -> Result<(), DropReason> {
 }
 
 /// `advance_nextseg`: SL -= 1, DA := segments[SL].
+#[inline]
 pub(crate) fn advance(pkt: &mut PacketBuf, off: usize) -> Result<(), DropReason> {
     let data = pkt.data_mut();
     let next = {
