@@ -13,8 +13,14 @@ pub struct Count {
 impl Count {
     #[inline]
     pub fn add(&mut self, bytes: usize) {
-        self.packets += 1;
-        self.bytes += bytes as u64;
+        self.add_run(1, bytes as u64);
+    }
+
+    /// Adds a run of `packets` packets of `bytes` bytes in all.
+    #[inline]
+    pub fn add_run(&mut self, packets: u64, bytes: u64) {
+        self.packets += packets;
+        self.bytes += bytes;
     }
 }
 

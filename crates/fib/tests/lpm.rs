@@ -192,7 +192,7 @@ proptest! {
     /// before the trie, with repeated SIDs, prefixes covering them, blocks too small to be
     /// hashed and more blocks than are hashed.
     #[test]
-    fn v6_host_table_matches_reference(
+    fn v6_sid_blocks_match_reference(
         t in table6(200),
         blocks in prop::collection::vec(
             (any::<u128>(), prop::collection::vec((0u128..1 << 20, value()), 40..150)),

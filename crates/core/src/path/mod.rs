@@ -224,8 +224,7 @@ pub(crate) fn account(w: &mut Worker, rx: &[(u32, usize)], out: &[Verdict], pkts
         if packets > 0 {
             let l = w.stats.link(link);
             let c = if tx { &mut l.tx } else { &mut l.rx };
-            c.packets += packets;
-            c.bytes += bytes;
+            c.add_run(packets, bytes);
         }
     };
     for ((&(iif, len), v), pkt) in rx.iter().zip(out).zip(pkts) {
