@@ -24,7 +24,6 @@
 
 use lwt_wire::{Ipv4Packet, Ipv6Packet, checksum, ethertype, ip_proto};
 
-use super::lookup::Pass;
 use super::output::Hop;
 use super::seg6local::{self, Next, Reroute};
 use super::{Cx, Verdict, Worker, ip4, ip6, lookup, seg6, vxlan};
@@ -178,7 +177,6 @@ fn vector<'a>(dp: &'a Dataplane, w: &mut Worker, pkts: &mut [PacketBuf], out: &m
             ) => finish(dp, w, pkt, |cx, pkt| {
                 seg6local::in_table(cx, pkt, t, *found, *local_ok, *hash)
             }),
-            (Early::Pass(pass), _) => finish(dp, w, pkt, |cx, pkt| pass.run(cx, pkt)),
         };
     }
     super::account(w, &rx[..n], out, pkts);
@@ -206,11 +204,9 @@ fn behaviours<'a>(
         early[i] = match seg6local::begin(&mut cx, pkt, sl) {
             Err(v) => Early::Done(v),
             // End.X, End.DX6 and End.DX4 through the SID's adjacency, which `perform`
-            // takes in the default domain (the step carries a copy of it).
-            Ok(next @ Next::Nexthop6 { adj: Some(_), .. }) => adjacent(sl, Key::V6, next, hash),
-            Ok(next @ Next::Reroute(Reroute::V4 { via: Some(_), .. })) => {
-                adjacent(sl, Key::V4, next, hash)
-            }
+            // takes in the default domain.
+            Ok(Next::Nexthop6(Seg6Local { adj: Some(a), .. })) => Early::Adj(a, Key::V6),
+            Ok(Next::Reroute(Reroute::V4 { via: Some(a), .. })) => Early::Adj(a, Key::V4),
             // End.DX4's nh4 is the same key for every packet of the SID: its lookup
             // is cache-resident, there is nothing to overlap.
             Ok(next @ Next::Reroute(Reroute::V4 { key: Some(_), .. })) => Early::Step(next, hash),
@@ -236,15 +232,13 @@ fn behaviours<'a>(
                         found: None,
                     }
                 }
-                None => match seg6local::reroute(&cx, pkt, r) {
-                    Ok(pass) => Early::Pass(pass),
-                    Err(r) => Early::Done(Verdict::Drop(r)),
-                },
+                // Its domain's walk is not flattened: `perform` routes it.
+                None => Early::Step(Next::Reroute(r), hash),
             },
             Ok(next @ Next::Table6 { table, local_ok }) => match dp.table(table) {
                 Some(t) => Early::Table {
                     t,
-                    dst: u128::from_be_bytes(pkt.data()[24..40].try_into().expect("IPv6")),
+                    dst: pkt.data()[24..40].try_into().expect("IPv6"),
                     local_ok,
                     hash,
                     found: None,
@@ -365,15 +359,6 @@ fn look_up<'a>(
         flat.fib.lookup_batch(keys, out);
         Some(&flat.results)
     });
-}
-
-/// Forwarding through SID `sl`'s adjacency, by reference, as the step `next` would.
-#[inline]
-fn adjacent<'a>(sl: &'a Seg6Local, key: Key, next: Next, hash: u32) -> Early<'a> {
-    match &sl.adj {
-        Some(a) => Early::Adj(a, key),
-        None => Early::Step(next, hash),
-    }
 }
 
 /// Decapsulates each packet of `mask` (bit i: packet i, routed to a local address)
@@ -554,15 +539,14 @@ enum Early<'a> {
     },
     /// Forwarding through the SID's adjacency (of the family `Key`) is next.
     Adj(&'a Adj, Key),
-    /// Another step than a routing pass is next.
-    Step(Next, u32),
-    /// A routing pass whose domain has no flattened walk is next: it looks up itself.
-    Pass(Pass),
+    /// Another step than a batched routing pass is next.
+    Step(Next<'a>, u32),
     /// A lookup of the IPv6 destination `dst` in table `t` is next, with the route
     /// number it found once the vector's round ran.
     Table {
         t: &'a TableDp,
-        dst: u128,
+        /// Bytes rather than a `u128`, whose alignment would grow every `Early`.
+        dst: [u8; 16],
         local_ok: bool,
         hash: u32,
         found: Option<u32>,
@@ -656,7 +640,7 @@ fn table_round(early: &mut [Early<'_>], from: usize, t: &TableDp, grouped: &mut 
         }
     }
     let key = |j: &u8| match early[usize::from(*j)] {
-        Early::Table { dst, .. } => dst,
+        Early::Table { dst, .. } => u128::from_be_bytes(dst),
         _ => 0,
     };
     let mut found = [None; VECTOR];

@@ -11,7 +11,7 @@ use crate::path::Cx;
 
 /// End.B6: the configured SRH is inserted after the IPv6 header with segments[0] := the
 /// current DA; the existing SRH is not advanced (as in Linux).
-pub(crate) fn b6(cx: &mut Cx<'_>, pkt: &mut PacketBuf, sl: &Seg6Local) -> Step {
+pub(crate) fn b6<'a>(cx: &mut Cx<'_>, pkt: &mut PacketBuf, sl: &'a Seg6Local) -> Step<'a> {
     srh_with_sl(cx, pkt)?;
     let srh = sl.srh.as_ref().ok_or(DropReason::SrhInvalid)?;
     srh.apply(pkt, ip_proto::ROUTING, Some(0), 0)?;
@@ -19,7 +19,7 @@ pub(crate) fn b6(cx: &mut Cx<'_>, pkt: &mut PacketBuf, sl: &Seg6Local) -> Step {
 }
 
 /// End.B6.Encaps: next segment of the inner packet, then H.Encaps with the configured SRH.
-pub(crate) fn b6_encaps(cx: &mut Cx<'_>, pkt: &mut PacketBuf, sl: &Seg6Local) -> Step {
+pub(crate) fn b6_encaps<'a>(cx: &mut Cx<'_>, pkt: &mut PacketBuf, sl: &'a Seg6Local) -> Step<'a> {
     let off = srh_with_sl(cx, pkt)?;
     advance(pkt, off)?;
     let srh = sl.srh.as_ref().ok_or(DropReason::SrhInvalid)?;

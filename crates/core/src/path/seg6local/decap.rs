@@ -52,7 +52,7 @@ fn inner4(pkt: &mut PacketBuf) -> Result<(), DropReason> {
 }
 
 /// End.DX2: the inner Ethernet frame leaves unchanged on `oif`.
-pub(crate) fn dx2(cx: &mut Cx<'_>, pkt: &mut PacketBuf, sl: &Seg6Local) -> Step {
+pub(crate) fn dx2<'a>(cx: &mut Cx<'_>, pkt: &mut PacketBuf, sl: &'a Seg6Local) -> Step<'a> {
     decap(cx, pkt, ip_proto::ETHERNET)?;
     let frame = pkt.data();
     if frame.len() < 14 {
@@ -74,32 +74,28 @@ pub(crate) fn dx2(cx: &mut Cx<'_>, pkt: &mut PacketBuf, sl: &Seg6Local) -> Step 
 }
 
 /// End.DX6: decapsulate, then forward to nh6 (or the inner destination).
-pub(crate) fn dx6(cx: &mut Cx<'_>, pkt: &mut PacketBuf, sl: &Seg6Local) -> Step {
+pub(crate) fn dx6<'a>(cx: &mut Cx<'_>, pkt: &mut PacketBuf, sl: &'a Seg6Local) -> Step<'a> {
     decap(cx, pkt, ip_proto::IPV6)?;
     inner6(pkt)?;
     Ok(match sl.nh6.filter(|a| !a.is_unspecified()) {
-        Some(nh) => Next::Nexthop6 {
-            nh,
-            oif: None,
-            adj: sl.adj,
-        },
+        Some(_) => Next::Nexthop6(sl),
         None => Next::Reroute(Reroute::V6 { local_ok: false }),
     })
 }
 
 /// End.DX4: decapsulate, then IPv4 input routing keyed by nh4 (or the inner destination).
-pub(crate) fn dx4(cx: &mut Cx<'_>, pkt: &mut PacketBuf, sl: &Seg6Local) -> Step {
+pub(crate) fn dx4<'a>(cx: &mut Cx<'_>, pkt: &mut PacketBuf, sl: &'a Seg6Local) -> Step<'a> {
     decap(cx, pkt, ip_proto::IPIP)?;
     inner4(pkt)?;
     Ok(Next::Reroute(Reroute::V4 {
         key: sl.nh4.filter(|a| !a.is_unspecified()),
-        via: sl.adj,
+        via: sl.adj.as_ref(),
     }))
 }
 
 /// End.DT6: legacy mode looks up the inner destination in `table` (local delivery
 /// allowed); VRF mode receives the packet on the VRF device.
-pub(crate) fn dt6(cx: &mut Cx<'_>, pkt: &mut PacketBuf, sl: &Seg6Local) -> Step {
+pub(crate) fn dt6<'a>(cx: &mut Cx<'_>, pkt: &mut PacketBuf, sl: &'a Seg6Local) -> Step<'a> {
     decap(cx, pkt, ip_proto::IPV6)?;
     inner6(pkt)?;
     Ok(match sl.vrf {
@@ -112,7 +108,7 @@ pub(crate) fn dt6(cx: &mut Cx<'_>, pkt: &mut PacketBuf, sl: &Seg6Local) -> Step 
 }
 
 /// End.DT4: decapsulate and route the IPv4 packet in the tenant's VRF.
-pub(crate) fn dt4(cx: &mut Cx<'_>, pkt: &mut PacketBuf, sl: &Seg6Local) -> Step {
+pub(crate) fn dt4<'a>(cx: &mut Cx<'_>, pkt: &mut PacketBuf, sl: &'a Seg6Local) -> Step<'a> {
     decap(cx, pkt, ip_proto::IPIP)?;
     inner4(pkt)?;
     Ok(Next::Reroute(Reroute::Vrf {
@@ -122,7 +118,7 @@ pub(crate) fn dt4(cx: &mut Cx<'_>, pkt: &mut PacketBuf, sl: &Seg6Local) -> Step 
 }
 
 /// End.DT46: End.DT4 or End.DT6 (VRF mode) by the inner protocol.
-pub(crate) fn dt46(cx: &mut Cx<'_>, pkt: &mut PacketBuf, sl: &Seg6Local) -> Step {
+pub(crate) fn dt46<'a>(cx: &mut Cx<'_>, pkt: &mut PacketBuf, sl: &'a Seg6Local) -> Step<'a> {
     match Ipv6Packet::new_unchecked(pkt.data()).upper_layer() {
         Ok((ip_proto::IPIP, _)) => dt4(cx, pkt, sl),
         Ok((ip_proto::IPV6, _)) => {

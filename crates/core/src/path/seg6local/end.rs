@@ -10,7 +10,7 @@ use crate::packet::PacketBuf;
 use crate::path::Cx;
 
 /// End: next segment, then input lookup without local delivery.
-pub(crate) fn end(cx: &mut Cx<'_>, pkt: &mut PacketBuf, sl: &Seg6Local) -> Step {
+pub(crate) fn end<'a>(cx: &mut Cx<'_>, pkt: &mut PacketBuf, sl: &'a Seg6Local) -> Step<'a> {
     if let Some((b, f)) = sl.csid {
         if csid_shift(pkt, b, f) {
             return Ok(Next::Reroute(Reroute::V6 { local_ok: false }));
@@ -24,13 +24,8 @@ pub(crate) fn end(cx: &mut Cx<'_>, pkt: &mut PacketBuf, sl: &Seg6Local) -> Step 
 }
 
 /// End.X: as End, then towards the configured adjacency.
-pub(crate) fn end_x(cx: &mut Cx<'_>, pkt: &mut PacketBuf, sl: &Seg6Local) -> Step {
-    let nh = sl.nh6.unwrap_or(std::net::Ipv6Addr::UNSPECIFIED);
-    let next = Next::Nexthop6 {
-        nh,
-        oif: sl.oif,
-        adj: sl.adj,
-    };
+pub(crate) fn end_x<'a>(cx: &mut Cx<'_>, pkt: &mut PacketBuf, sl: &'a Seg6Local) -> Step<'a> {
+    let next = Next::Nexthop6(sl);
     if let Some((b, f)) = sl.csid
         && csid_shift(pkt, b, f)
     {
@@ -42,7 +37,7 @@ pub(crate) fn end_x(cx: &mut Cx<'_>, pkt: &mut PacketBuf, sl: &Seg6Local) -> Ste
 }
 
 /// End.T: as End, then a lookup in the configured table only.
-pub(crate) fn end_t(cx: &mut Cx<'_>, pkt: &mut PacketBuf, sl: &Seg6Local) -> Step {
+pub(crate) fn end_t<'a>(cx: &mut Cx<'_>, pkt: &mut PacketBuf, sl: &'a Seg6Local) -> Step<'a> {
     let off = srh_with_sl(cx, pkt)?;
     advance(pkt, off)?;
     Ok(Next::Table6 {
@@ -67,7 +62,7 @@ fn csid_shift(pkt: &mut PacketBuf, b: u8, f: u8) -> bool {
 }
 
 /// End with PSP (`end_flv8986_core`): at SL 1 the SRH is popped after the update.
-fn end_psp(cx: &mut Cx<'_>, pkt: &mut PacketBuf) -> Step {
+fn end_psp(cx: &mut Cx<'_>, pkt: &mut PacketBuf) -> Step<'static> {
     let ip = Ipv6Packet::new_unchecked(pkt.data());
     let Some(off) = ip.find_routing_header() else {
         return Err(DropReason::NoSrh);

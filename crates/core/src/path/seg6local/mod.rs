@@ -22,41 +22,40 @@ use crate::lwt::hmac;
 use crate::lwt::seg6local::{Action, Seg6Local};
 use crate::packet::PacketBuf;
 
-/// What to do with the packet once the behaviour has rewritten it.
+/// What to do with the packet once the behaviour has rewritten it. Two words, so that
+/// it travels in registers: what is the SID's stays in its state, by reference.
 #[derive(Debug, Clone, Copy)]
-pub(crate) enum Next {
+pub(crate) enum Next<'a> {
     /// Input routing again (a vector batches these lookups).
-    Reroute(Reroute),
-    /// Forward towards an explicit next hop (End.X, End.DX6 with nh6): the neighbour is
-    /// that address unless its route has a gateway (the kernel's KNOWN_NH). `adj`: what
-    /// that resolves to from the default L3 domain, when the snapshot could tell.
-    Nexthop6 {
-        nh: Ipv6Addr,
-        oif: Option<u32>,
-        adj: Option<Adj>,
-    },
+    Reroute(Reroute<'a>),
+    /// Forward towards the SID's explicit next hop (End.X, End.DX6 with nh6): the
+    /// neighbour is that address unless its route has a gateway (the kernel's
+    /// KNOWN_NH). [`Seg6Local::adj`]: what that resolves to from the default L3 domain.
+    Nexthop6(&'a Seg6Local),
     /// Look up the destination in one table only.
     Table6 { table: u32, local_ok: bool },
     /// Send the frame unchanged on a link (End.DX2).
     Tx(u32),
 }
 
+const _: () = assert!(size_of::<Result<Next<'static>, Verdict>>() == 16);
+
 /// The input routing passes a behaviour can end with.
 #[derive(Debug, Clone, Copy)]
-pub(crate) enum Reroute {
+pub(crate) enum Reroute<'a> {
     /// Input lookup of the IPv6 destination; a local result is discarded unless allowed.
     V6 { local_ok: bool },
     /// IPv4 input routing, optionally keyed by another address (End.DX4's nh4); `via`:
     /// where that key leads from the default L3 domain, when the snapshot could tell.
     V4 {
         key: Option<Ipv4Addr>,
-        via: Option<Adj>,
+        via: Option<&'a Adj>,
     },
     /// Receive the decapsulated packet on a VRF device and route it in its table.
     Vrf { ifindex: u32, v6: bool },
 }
 
-pub(crate) type Step = Result<Next, DropReason>;
+pub(crate) type Step<'a> = Result<Next<'a>, DropReason>;
 
 pub(crate) fn input(cx: &mut Cx<'_>, pkt: &mut PacketBuf, sl: &Seg6Local, hash: u32) -> Verdict {
     match begin(cx, pkt, sl) {
@@ -66,7 +65,11 @@ pub(crate) fn input(cx: &mut Cx<'_>, pkt: &mut PacketBuf, sl: &Seg6Local, hash: 
 }
 
 /// The behaviour, counted under the SID: what is left to do, or the drop.
-pub(crate) fn begin(cx: &mut Cx<'_>, pkt: &mut PacketBuf, sl: &Seg6Local) -> Result<Next, Verdict> {
+pub(crate) fn begin<'a>(
+    cx: &mut Cx<'_>,
+    pkt: &mut PacketBuf,
+    sl: &'a Seg6Local,
+) -> Result<Next<'a>, Verdict> {
     let len = pkt.len();
     let step = if pkt.data().first().map(|b| b >> 4) != Some(6) {
         Err(DropReason::Ipv6Malformed)
@@ -86,7 +89,7 @@ pub(crate) fn begin(cx: &mut Cx<'_>, pkt: &mut PacketBuf, sl: &Seg6Local) -> Res
 }
 
 /// The dispatch table: action → handler.
-fn behave(cx: &mut Cx<'_>, pkt: &mut PacketBuf, sl: &Seg6Local) -> Step {
+fn behave<'a>(cx: &mut Cx<'_>, pkt: &mut PacketBuf, sl: &'a Seg6Local) -> Step<'a> {
     match sl.action {
         Action::End => end::end(cx, pkt, sl),
         Action::EndX => end::end_x(cx, pkt, sl),
@@ -106,13 +109,13 @@ fn behave(cx: &mut Cx<'_>, pkt: &mut PacketBuf, sl: &Seg6Local) -> Step {
 pub(crate) fn perform(cx: &mut Cx<'_>, pkt: &mut PacketBuf, next: Next, hash: u32) -> Verdict {
     match next {
         Next::Reroute(Reroute::V4 { via: Some(a), .. }) if default_domain(cx, pkt) => {
-            ip4::forward_hop(cx, pkt, Hop::Adj(&a))
+            ip4::forward_hop(cx, pkt, Hop::Adj(a))
         }
         Next::Reroute(r) => match reroute(cx, pkt, r) {
             Ok(pass) => pass.run(cx, pkt),
             Err(r) => Verdict::Drop(r),
         },
-        Next::Nexthop6 { nh, oif, adj } => toward6(cx, pkt, nh, oif, adj),
+        Next::Nexthop6(sl) => toward6(cx, pkt, sl),
         Next::Table6 { table, local_ok } => match cx.dp.table(table) {
             Some(t) => {
                 let dst = Ipv6Packet::new_unchecked(pkt.data()).dst_addr();
@@ -158,7 +161,11 @@ pub(crate) fn in_table(
 }
 
 /// The routing pass up to its lookup; `Err` when the VRF device is gone.
-pub(crate) fn reroute(cx: &Cx<'_>, pkt: &mut PacketBuf, r: Reroute) -> Result<Pass, DropReason> {
+pub(crate) fn reroute(
+    cx: &Cx<'_>,
+    pkt: &mut PacketBuf,
+    r: Reroute<'_>,
+) -> Result<Pass, DropReason> {
     Ok(match r {
         Reroute::V6 { local_ok } => ip6::pass(cx, pkt, None, local_ok),
         Reroute::V4 { key, .. } => ip4::pass(cx, pkt, key),
@@ -181,19 +188,14 @@ pub(crate) fn reroute(cx: &Cx<'_>, pkt: &mut PacketBuf, r: Reroute) -> Result<Pa
     })
 }
 
-/// `seg6_lookup_any_nexthop` with an explicit next hop, then `ip6_forward`.
-fn toward6(
-    cx: &mut Cx<'_>,
-    pkt: &mut PacketBuf,
-    nh: Ipv6Addr,
-    oif: Option<u32>,
-    adj: Option<Adj>,
-) -> Verdict {
-    if let Some(a) = &adj
+/// `seg6_lookup_any_nexthop` with the SID's explicit next hop, then `ip6_forward`.
+fn toward6(cx: &mut Cx<'_>, pkt: &mut PacketBuf, sl: &Seg6Local) -> Verdict {
+    if let Some(a) = &sl.adj
         && default_domain(cx, pkt)
     {
         return ip6::forward_hop(cx, pkt, Hop::Adj(a));
     }
+    let (nh, oif) = nexthop6(sl);
     let (iif, mark) = (pkt.meta.iif, pkt.meta.mark);
     let link = cx.dp.link(iif);
     let l3_table = link.and_then(|l| l.l3_table);
@@ -269,14 +271,11 @@ pub(crate) fn sid_adjacency(dp: &Dataplane, sl: &Seg6Local) -> Option<Adj> {
         let e = lookup::flat_entry(dp, None, IpAddr::V4(nh4))?;
         return e.adj.filter(|_| !e.host);
     }
-    let nh = sl
-        .nh6
-        .filter(|_| matches!(sl.action, Action::EndX | Action::EndDX6))?;
-    if dp.flat6.is_none() || (sl.action == Action::EndDX6 && nh.is_unspecified()) {
+    let explicit = matches!(sl.action, Action::EndX | Action::EndDX6) && sl.nh6.is_some();
+    let (nh, oif) = nexthop6(sl);
+    if !explicit || dp.flat6.is_none() || (sl.action == Action::EndDX6 && nh.is_unspecified()) {
         return None;
     }
-    // End.DX6 forwards without an oif.
-    let oif = sl.oif.filter(|_| sl.action == Action::EndX);
     let flow = Flow {
         iif: 0,
         oif: oif.unwrap_or(0),
@@ -288,6 +287,13 @@ pub(crate) fn sid_adjacency(dp: &Dataplane, sl: &Seg6Local) -> Option<Adj> {
     };
     let hop = hop6(dp, &flow, oif).ok()?;
     dp.adjacency(hop.oif, hop.gateway?)
+}
+
+/// The explicit next hop of End.X or End.DX6 (`sl`), and the link End.X is bound to
+/// (End.DX6 forwards without one).
+fn nexthop6(sl: &Seg6Local) -> (Ipv6Addr, Option<u32>) {
+    let nh = sl.nh6.unwrap_or(Ipv6Addr::UNSPECIFIED);
+    (nh, sl.oif.filter(|_| sl.action == Action::EndX))
 }
 
 /// `seg6_hmac_validate_skb` for the SRH at `off`, with the ingress link's
