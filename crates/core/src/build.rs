@@ -256,7 +256,7 @@ impl Router {
         crate::path::vxlan_templates(&mut dp);
         resolve_seg6_outer_routes(&mut dp);
         resolve_sid_adjacencies(&mut dp);
-        crate::flat::attach_seg6(&mut dp);
+        crate::flat::attach_states(&mut dp);
         dp
     }
 
@@ -382,7 +382,7 @@ impl Router {
                     .as_deref()
                     .and_then(|n| self.link_by_name(n))
                     .map(|x| x.ifindex);
-                Some(Lwt::Seg6Local(Box::new(Seg6Local::new(
+                Some(Lwt::Seg6Local(Arc::new(Seg6Local::new(
                     b, l, oif, vrf, srh, slot,
                 ))))
             }
@@ -568,7 +568,8 @@ fn resolve_sid_adjacencies(dp: &mut Dataplane) {
         },
         |l, adj| {
             if let Lwt::Seg6Local(sl) = l {
-                sl.adj = Some(adj);
+                // Not yet shared: the flattened results attach it afterwards.
+                Arc::make_mut(sl).adj = Some(adj);
             }
         },
     );

@@ -30,6 +30,7 @@ use lwt_fib::{Fib4, Fib6};
 use crate::dataplane::{Adj, Dataplane, RouteDp, RouteKind, RuleActionDp, RuleDp, TableDp};
 use crate::lwt::Lwt;
 use crate::lwt::seg6::Seg6Encap;
+use crate::lwt::seg6local::Seg6Local;
 
 /// What the rule walk decided for a destination (the cases of `lookup::Res`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -64,6 +65,8 @@ pub struct FlatEnt {
     pub host: bool,
     /// Set when the route is unicast with a single next hop whose state is `encap seg6`.
     pub seg6: Option<Arc<Seg6Encap>>,
+    /// Likewise with a SID's state (`encap seg6local`).
+    pub sid: Option<Arc<Seg6Local>>,
 }
 
 /// One family's flattened walk: destination → index into `results`.
@@ -79,6 +82,7 @@ pub static NO_ROUTE: FlatEnt = FlatEnt {
     adj: None,
     host: false,
     seg6: None,
+    sid: None,
 };
 
 impl<F> Flat<F> {
@@ -249,6 +253,7 @@ fn flatten(dp: &Dataplane, v6: bool, vrf: Option<usize>) -> Option<Flattened> {
                 adj: Some(adj),
                 host: true,
                 seg6: None,
+                sid: None,
             });
             entries.push((u, results.len() as u32 - 1));
             continue;
@@ -259,6 +264,7 @@ fn flatten(dp: &Dataplane, v6: bool, vrf: Option<usize>) -> Option<Flattened> {
                 adj: adjacency(tables, res, v6),
                 host: false,
                 seg6: None,
+                sid: None,
             });
             results.len() as u32 - 1
         });
@@ -335,19 +341,21 @@ fn adjacency(tables: &[TableDp], res: FlatRes, v6: bool) -> Option<Adj> {
     routes_of(&tables[table as usize], v6)[route as usize].adjacency()
 }
 
-/// Points the results that input routing takes to an `encap seg6` state at that state
-/// (see [`FlatEnt::seg6`]); run once the states are final.
-pub(crate) fn attach_seg6(dp: &mut Dataplane) {
+/// Points the results that input routing takes to an `encap seg6` or a SID's state at
+/// that state (see [`FlatEnt::seg6`], [`FlatEnt::sid`]); run once the states are final.
+pub(crate) fn attach_states(dp: &mut Dataplane) {
     fn attach<F>(flat: &mut Option<Flat<F>>, tables: &[TableDp], v6: bool) {
         for e in flat.iter_mut().flat_map(|f| f.results.iter_mut()) {
             let FlatRes::Route { table, route } = e.res else {
                 continue;
             };
             let r = &routes_of(&tables[table as usize], v6)[route as usize];
-            if let (RouteKind::Unicast, [nh]) = (r.kind, r.nexthops.as_slice())
-                && let Some(Lwt::Seg6(s)) = &nh.lwt
-            {
-                e.seg6 = Some(Arc::clone(s));
+            if let (RouteKind::Unicast, [nh]) = (r.kind, r.nexthops.as_slice()) {
+                match &nh.lwt {
+                    Some(Lwt::Seg6(s)) => e.seg6 = Some(Arc::clone(s)),
+                    Some(Lwt::Seg6Local(s)) => e.sid = Some(Arc::clone(s)),
+                    _ => {}
+                }
             }
         }
     }

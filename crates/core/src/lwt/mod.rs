@@ -20,7 +20,8 @@ pub use seg6local::Seg6Local;
 pub enum Lwt {
     /// Shared with the flattened walk's results, which lead to it directly.
     Seg6(std::sync::Arc<Seg6Encap>),
-    Seg6Local(Box<Seg6Local>),
+    /// Shared likewise (a SID's result leads to its behaviour).
+    Seg6Local(std::sync::Arc<Seg6Local>),
     /// `encap ip` / `encap ip6`: inert, read by the device (no redirect flags).
     IpTun(Box<IpTunState>),
     /// `encap mpls`: the xmit hook (XMIT_REDIRECT).

@@ -188,7 +188,7 @@ fn behaviours<'a>(
     dp: &'a Dataplane,
     w: &mut Worker,
     pkts: &mut [PacketBuf],
-    ents: &[Option<&FlatEnt>; VECTOR],
+    ents: &[Option<&'a FlatEnt>; VECTOR],
     mask: u32,
     early: &mut [Early<'a>; VECTOR],
 ) {
@@ -556,7 +556,12 @@ enum Early<'a> {
 /// The seg6local state and flow hash (0 where nothing reads it), when `e` leads input
 /// routing to a SID's behaviour (`routed` → `dispatch` → `unicast` → `lwt_input`).
 #[inline]
-fn sid_of<'a>(dp: &'a Dataplane, e: &FlatEnt, pkt: &PacketBuf) -> Option<(&'a Seg6Local, u32)> {
+fn sid_of<'a>(dp: &'a Dataplane, e: &'a FlatEnt, pkt: &PacketBuf) -> Option<(&'a Seg6Local, u32)> {
+    // The common case, one next hop: the result leads to the state directly.
+    if let Some(sl) = e.sid.as_deref() {
+        let table = matches!(sl.action, Action::EndT | Action::EndDT6);
+        return Some((sl, if table { hash6(&pkt.data()[14..]) } else { 0 }));
+    }
     let FlatEnt {
         res: FlatRes::Route { table, route },
         adj: None,
@@ -663,19 +668,29 @@ fn table_round(early: &mut [Early<'_>], from: usize, t: &TableDp, grouped: &mut 
 /// packets whose route is local.
 fn warm(dp: &Dataplane, keys: &[Key], ents: &[Option<&FlatEnt>]) -> (u32, u32) {
     let mut routes: [Option<&RouteDp>; VECTOR] = [None; VECTOR];
+    let mut sids = 0;
     for (i, e) in ents.iter().enumerate() {
-        if let Some(FlatEnt {
-            adj: None,
-            seg6: Some(s),
-            ..
-        }) = e
-        {
-            s.prefetch();
+        match e {
+            Some(FlatEnt {
+                adj: None,
+                seg6: Some(s),
+                ..
+            }) => s.prefetch(),
+            Some(FlatEnt {
+                adj: None,
+                sid: Some(s),
+                ..
+            }) if matches!(keys[i], Key::V6) => {
+                prefetch(&**s);
+                sids |= 1 << i;
+            }
+            _ => {}
         }
         if let Some(FlatEnt {
             res: FlatRes::Route { table, route },
             adj: None,
             seg6: None,
+            sid: None,
             ..
         }) = e
         {
@@ -702,7 +717,6 @@ fn warm(dp: &Dataplane, keys: &[Key], ents: &[Option<&FlatEnt>]) -> (u32, u32) {
             *h = Some(nh);
         }
     }
-    let mut sids = 0;
     for (i, h) in hops.iter().enumerate() {
         if let Some(l) = h.and_then(|h| h.lwt.as_ref()) {
             l.prefetch();
