@@ -12,6 +12,12 @@ use crate::path::Cx;
 /// `decap_and_validate`: an SRH, if any, must have SL 0 (and pass the HMAC check); the
 /// inner header `proto` must be found; everything before it is removed.
 fn decap(cx: &Cx<'_>, pkt: &mut PacketBuf, proto: u8) -> Result<(), DropReason> {
+    // The common case: `proto` (never an extension header) right after the IPv6 header.
+    // The walks below stop there at once and agree: no SRH, the inner header at 40.
+    if pkt.data().get(6) == Some(&proto) {
+        pkt.pull_front(lwt_wire::ipv6::HEADER_LEN);
+        return Ok(());
+    }
     let ip = Ipv6Packet::new_unchecked(pkt.data());
     if let Some(off) = ip.find_routing_header() {
         let rest = &pkt.data()[off..];
