@@ -661,9 +661,9 @@ fn table_round(early: &mut [Early<'_>], from: usize, t: &TableDp, grouped: &mut 
 }
 
 /// For results that are more than an adjacency, the chain the path will read — route,
-/// next hop, LWT state, its template (or for an encapsulation, its state and template)
-/// — is fetched a link at a time across the whole vector, so each link's misses overlap
-/// (at 100k routes each is a cache miss).
+/// next hop, LWT state, its template (or for an encapsulation, its state and template;
+/// for a single-path SID, its state) — is fetched a link at a time across the whole
+/// vector, so each link's misses overlap (at 100k routes each is a cache miss).
 /// Returns the IPv6 packets (bit i: packet i) whose route's state is a SID's, and the
 /// packets whose route is local.
 fn warm(dp: &Dataplane, keys: &[Key], ents: &[Option<&FlatEnt>]) -> (u32, u32) {
