@@ -557,38 +557,34 @@ enum Early<'a> {
 /// routing to a SID's behaviour (`routed` → `dispatch` → `unicast` → `lwt_input`).
 #[inline]
 fn sid_of<'a>(dp: &'a Dataplane, e: &'a FlatEnt, pkt: &PacketBuf) -> Option<(&'a Seg6Local, u32)> {
-    // The common case, one next hop: the result leads to the state directly.
-    if let Some(sl) = e.sid.as_deref() {
-        let table = matches!(sl.action, Action::EndT | Action::EndDT6);
-        return Some((sl, if table { hash6(&pkt.data()[14..]) } else { 0 }));
-    }
-    let FlatEnt {
-        res: FlatRes::Route { table, route },
-        adj: None,
-        seg6: None,
-        ..
-    } = *e
-    else {
-        return None;
-    };
-    let r = &dp.tables[table as usize].routes6[route as usize];
-    if r.kind != RouteKind::Unicast {
-        return None;
-    }
     // The flow hash `route_input` computed: read only to choose among the SID route's
     // next hops and, after End.T or End.DT6 in table mode, among the table's (`perform`);
-    // so computed only then.
-    let ecmp = r.nexthops.len() > 1;
-    let hash = if ecmp { hash6(&pkt.data()[14..]) } else { 0 };
-    let Lwt::Seg6Local(sl) = lookup::select_nexthop(r, hash)?.lwt.as_ref()? else {
-        return None;
+    // so computed only then, at most once.
+    let mut hash = None;
+    let sl = match e.sid.as_deref() {
+        // The common case, one next hop: the result leads to the state directly.
+        Some(sl) => sl,
+        None => {
+            let FlatRes::Route { table, route } = e.res else {
+                return None;
+            };
+            let r = &dp.tables[table as usize].routes6[route as usize];
+            if e.adj.is_some() || e.seg6.is_some() || r.kind != RouteKind::Unicast {
+                return None;
+            }
+            let h = if r.nexthops.len() > 1 {
+                *hash.insert(hash6(&pkt.data()[14..]))
+            } else {
+                0
+            };
+            let Lwt::Seg6Local(sl) = lookup::select_nexthop(r, h)?.lwt.as_ref()? else {
+                return None;
+            };
+            sl
+        }
     };
     let table = matches!(sl.action, Action::EndT | Action::EndDT6);
-    let hash = if table && !ecmp {
-        hash6(&pkt.data()[14..])
-    } else {
-        hash
-    };
+    let hash = hash.unwrap_or_else(|| if table { hash6(&pkt.data()[14..]) } else { 0 });
     Some((sl, hash))
 }
 
