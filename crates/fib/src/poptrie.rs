@@ -40,7 +40,7 @@
 use core::fmt;
 use core::marker::PhantomData;
 
-use crate::key::Key;
+use crate::key::{Bits, Key};
 
 mod build;
 
@@ -197,49 +197,47 @@ impl<K: Key> fmt::Debug for Poptrie<K> {
 }
 
 impl<K: Key> Poptrie<K> {
-    /// Reads node `n` for `key` at bit `pos`, advancing `pos` past what it consumed.
+    /// Reads node `n` for the unconsumed key bits `key`, consuming what it reads.
     #[inline(always)]
-    fn step(&self, n: &Node, key: K, pos: &mut u32) -> Next {
-        let w = key.window(*pos);
-        let s = (n.meta >> FIELD_BITS) & SKIP_MASK;
+    fn step(&self, n: &Node, key: &mut K::Bits) -> Next {
+        let field = n.meta & FIELD_MASK;
         let kind = n.meta >> KIND_SHIFT;
+        if kind == SINGLE {
+            // No skip of its own: the compared bits are all in `wide`.
+            let inside = (key.top128() ^ n.wide()) >> (128 - field) == 0;
+            return Next::Leaf((n.vector >> (32 * u32::from(inside))) as u32);
+        }
+        let w = key.top64();
+        let s = (n.meta >> FIELD_BITS) & SKIP_MASK;
         if (w ^ n.skip) & top_mask(s) != 0 {
             // Off the compressed path: only the inherited value can match.
             return Next::Slot(n.base0 as usize - 1);
         }
         let w = w << s;
-        let field = n.meta & FIELD_MASK;
-        match kind {
-            POPCOUNT => {
-                let v = top(w, STRIDE) as u32;
-                if n.vector & (1 << v) != 0 {
-                    *pos += s + STRIDE;
-                    let rank = (n.vector & upto(v)).count_ones() as usize - 1;
-                    Next::Node(field as usize + rank)
-                } else {
-                    let rank = (n.leafvec & upto(v)).count_ones() as usize - 1;
-                    Next::Slot(n.base0 as usize + rank)
-                }
-            }
-            DIRECT if field >> LONG_SKIP_SHIFT == 0 => {
-                *pos += s + field;
-                Next::Slot(n.base0 as usize + top(w, field))
-            }
-            DIRECT => {
-                // Long: its own skip (MAX_SKIP < ls < 128), then k bits index the slots.
-                let (ls, k) = (field >> LONG_SKIP_SHIFT, field & 0xFF);
-                let w = key.window128(*pos);
-                if (w ^ n.wide()) >> (128 - ls) != 0 {
-                    return Next::Slot(n.base0 as usize - 1);
-                }
-                *pos += ls + k;
-                Next::Slot(n.base0 as usize + ((w << ls) >> (128 - k)) as usize)
-            }
-            _ => {
-                let inside = (key.window128(*pos) ^ n.wide()) >> (128 - field) == 0;
-                Next::Leaf((n.vector >> (32 * u32::from(inside))) as u32)
-            }
+        if kind == POPCOUNT {
+            let v = top(w, STRIDE) as u32;
+            return if n.vector & (1 << v) != 0 {
+                *key = key.consume(s + STRIDE);
+                let rank = (n.vector & upto(v)).count_ones() as usize - 1;
+                Next::Node(field as usize + rank)
+            } else {
+                let rank = (n.leafvec & upto(v)).count_ones() as usize - 1;
+                Next::Slot(n.base0 as usize + rank)
+            };
         }
+        if field >> LONG_SKIP_SHIFT == 0 {
+            *key = key.consume(s + field);
+            return Next::Slot(n.base0 as usize + top(w, field));
+        }
+        // Long direct: its own skip (MAX_SKIP < ls < 128), then k bits index the slots.
+        let (ls, k) = (field >> LONG_SKIP_SHIFT, field & 0xFF);
+        let w = key.top128();
+        if (w ^ n.wide()) >> (128 - ls) != 0 {
+            return Next::Slot(n.base0 as usize - 1);
+        }
+        // Two shifts: ls + k may reach the key's full width.
+        *key = key.consume(ls).consume(k);
+        Next::Slot(n.base0 as usize + ((w << ls) >> (128 - k)) as usize)
     }
 
     /// Longest-prefix match: the value of the longest prefix covering `key`.
@@ -265,11 +263,11 @@ impl<K: Key> Poptrie<K> {
     #[inline(always)]
     fn walk(&self, key: K) -> Option<u32> {
         let mut r = self.root;
-        let mut pos = 0;
+        let mut bits = key.bits();
         while r & NODE != 0 {
             let mut idx = (r & !NODE) as usize;
             r = loop {
-                match self.step(&self.nodes[idx], key, &mut pos) {
+                match self.step(&self.nodes[idx], &mut bits) {
                     Next::Node(i) => idx = i,
                     Next::Slot(i) => break self.slots[i],
                     Next::Leaf(v) => return decode(v),
@@ -315,45 +313,48 @@ impl<K: Key> Poptrie<K> {
             }
             return;
         }
-        let root = (self.root & !NODE) as usize;
         for (keys, out) in keys.chunks(GROUP).zip(out.chunks_mut(GROUP)) {
-            // Per lookup: where it is (a `nodes` index, or a `slots` index when
-            // `in_slots`), its bit position, and whether it is done.
-            let mut at = [root; GROUP];
-            let mut pos = [0u32; GROUP];
-            let mut in_slots = [false; GROUP];
-            let mut done = [false; GROUP];
-            let mut live = keys.len();
-            while live > 0 {
-                for (i, &key) in keys.iter().enumerate() {
-                    if done[i] {
-                        continue;
-                    }
-                    if in_slots[i] {
-                        let r = self.slots[at[i]];
+            // Per lookup: where it is, as a slot holds it (`NODE |` a `nodes` index,
+            // or a `slots` index), and its unconsumed key bits. `live`: one bit per
+            // unfinished lookup.
+            let mut at = [self.root; GROUP];
+            let mut bits = [K::Bits::default(); GROUP];
+            for (b, k) in bits.iter_mut().zip(keys) {
+                *b = k.bits();
+            }
+            let mut live = u32::MAX >> (GROUP - keys.len());
+            while live != 0 {
+                let mut round = live;
+                while round != 0 {
+                    let i = round.trailing_zeros() as usize;
+                    round &= round - 1;
+                    let a = at[i];
+                    let leaf = if a & NODE == 0 {
+                        let r = self.slots[a as usize];
                         if r & NODE != 0 {
-                            (at[i], in_slots[i]) = ((r & !NODE) as usize, false);
-                            prefetch(self.nodes.as_ptr().wrapping_add(at[i]));
+                            at[i] = r;
+                            prefetch(self.nodes.as_ptr().wrapping_add((r & !NODE) as usize));
                             continue;
                         }
-                        out[i] = decode(r);
+                        r
                     } else {
-                        match self.step(&self.nodes[at[i]], key, &mut pos[i]) {
+                        let n = &self.nodes[(a & !NODE) as usize];
+                        match self.step(n, &mut bits[i]) {
                             Next::Node(j) => {
-                                at[i] = j;
+                                at[i] = NODE | j as u32;
                                 prefetch(self.nodes.as_ptr().wrapping_add(j));
                                 continue;
                             }
                             Next::Slot(j) => {
-                                (at[i], in_slots[i]) = (j, true);
+                                at[i] = j as u32;
                                 prefetch(self.slots.as_ptr().wrapping_add(j));
                                 continue;
                             }
-                            Next::Leaf(v) => out[i] = decode(v),
+                            Next::Leaf(v) => v,
                         }
-                    }
-                    done[i] = true;
-                    live -= 1;
+                    };
+                    out[i] = decode(leaf);
+                    live &= !(1 << i);
                 }
             }
         }

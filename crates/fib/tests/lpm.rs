@@ -326,6 +326,15 @@ fn dense_sids_match_reference() {
     // Two far apart /127s under locator 4: the sparse neighbours of a dense block.
     t6.push((locator(4) | 1 << 40, 127, 7));
     t6.push((locator(4) | 1 << 41, 127, 8));
+    // Locator 5: dense /120s with /128s under some, so the long node's slots lead to
+    // nodes that read the key bits after it.
+    for i in 0..512u128 {
+        t6.push((locator(5) | i << 8, 120, 60_000 + i as u32));
+        if i % 7 == 0 {
+            t6.push((locator(5) | i << 8 | 0x5a, 128, 70_000 + i as u32));
+            t6.push((locator(5) | i << 8 | 0x80, 121, 80_000 + i as u32));
+        }
+    }
     let fib = Fib6::build(&t6);
     let shown = format!("{fib:?}");
     assert!(!shown.contains("long_nodes: 0"), "{shown}");
