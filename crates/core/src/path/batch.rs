@@ -202,7 +202,7 @@ fn behaviours<'a>(
         };
         enter_l3(pkt);
         early[i] = match seg6local::begin(&mut cx, pkt, sl) {
-            Err(v) => Early::Done(v),
+            Err(r) => Early::Done(Verdict::Drop(r)),
             // End.X, End.DX6 and End.DX4 through the SID's adjacency, which `perform`
             // takes in the default domain.
             Ok(Next::Nexthop6(Seg6Local { adj: Some(a), .. })) => Early::Adj(a, Key::V6),

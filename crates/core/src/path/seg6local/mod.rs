@@ -22,8 +22,8 @@ use crate::lwt::hmac;
 use crate::lwt::seg6local::{Action, Seg6Local};
 use crate::packet::PacketBuf;
 
-/// What to do with the packet once the behaviour has rewritten it. Two words, so that
-/// it travels in registers: what is the SID's stays in its state, by reference.
+/// What to do with the packet once the behaviour has rewritten it. Two words, cheap to
+/// return and to keep per packet: what is the SID's stays in its state, by reference.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Next<'a> {
     /// Input routing again (a vector batches these lookups).
@@ -38,7 +38,7 @@ pub(crate) enum Next<'a> {
     Tx(u32),
 }
 
-const _: () = assert!(size_of::<Result<Next<'static>, Verdict>>() == 16);
+const _: () = assert!(size_of::<Step<'static>>() == 16);
 
 /// The input routing passes a behaviour can end with.
 #[derive(Debug, Clone, Copy)]
@@ -60,16 +60,13 @@ pub(crate) type Step<'a> = Result<Next<'a>, DropReason>;
 pub(crate) fn input(cx: &mut Cx<'_>, pkt: &mut PacketBuf, sl: &Seg6Local, hash: u32) -> Verdict {
     match begin(cx, pkt, sl) {
         Ok(next) => perform(cx, pkt, next, hash),
-        Err(v) => v,
+        Err(r) => Verdict::Drop(r),
     }
 }
 
-/// The behaviour, counted under the SID: what is left to do, or the drop.
-pub(crate) fn begin<'a>(
-    cx: &mut Cx<'_>,
-    pkt: &mut PacketBuf,
-    sl: &'a Seg6Local,
-) -> Result<Next<'a>, Verdict> {
+/// The behaviour, counted under the SID: what is left to do, or the drop. (A `Step`
+/// comes back as is: mapping it to another enum re-encodes it field by field.)
+pub(crate) fn begin<'a>(cx: &mut Cx<'_>, pkt: &mut PacketBuf, sl: &'a Seg6Local) -> Step<'a> {
     let len = pkt.len();
     let step = if pkt.data().first().map(|b| b >> 4) != Some(6) {
         Err(DropReason::Ipv6Malformed)
@@ -77,15 +74,10 @@ pub(crate) fn begin<'a>(
         super::seg6::enter(pkt).and_then(|_| behave(cx, pkt, sl))
     };
     match step {
-        Ok(next) => {
-            cx.w.stats.sid(sl.slot).ok.add(len);
-            Ok(next)
-        }
-        Err(r) => {
-            cx.w.stats.sid_drop(sl.slot, r);
-            Err(Verdict::Drop(r))
-        }
+        Ok(_) => cx.w.stats.sid(sl.slot).ok.add(len),
+        Err(r) => cx.w.stats.sid_drop(sl.slot, r),
     }
+    step
 }
 
 /// The dispatch table: action → handler.
