@@ -201,15 +201,20 @@ fn behaviours<'a>(
             continue;
         };
         enter_l3(pkt);
-        early[i] = match seg6local::begin(&mut cx, pkt, sl) {
-            Err(r) => Early::Done(Verdict::Drop(r)),
+        // Each arm writes its own variant: one `early[i] = match` kept every variant's
+        // fields live and stored all of them, byte by byte.
+        let e = &mut early[i];
+        match seg6local::begin(&mut cx, pkt, sl) {
+            Err(r) => *e = Early::Done(Verdict::Drop(r)),
             // End.X, End.DX6 and End.DX4 through the SID's adjacency, which `perform`
             // takes in the default domain.
-            Ok(Next::Nexthop6(Seg6Local { adj: Some(a), .. })) => Early::Adj(a, Key::V6),
-            Ok(Next::Reroute(Reroute::V4 { via: Some(a), .. })) => Early::Adj(a, Key::V4),
+            Ok(Next::Nexthop6(Seg6Local { adj: Some(a), .. })) => *e = Early::Adj(a, Key::V6),
+            Ok(Next::Reroute(Reroute::V4 { via: Some(a), .. })) => *e = Early::Adj(a, Key::V4),
             // End.DX4's nh4 is the same key for every packet of the SID: its lookup
             // is cache-resident, there is nothing to overlap.
-            Ok(next @ Next::Reroute(Reroute::V4 { key: Some(_), .. })) => Early::Step(next, hash),
+            Ok(next @ Next::Reroute(Reroute::V4 { key: Some(_), .. })) => {
+                *e = Early::Step(next, hash)
+            }
             Ok(Next::Reroute(r)) => match flat_pass(dp, pkt, r) {
                 Some((domain, key, local_ok)) => {
                     let d = pkt.data();
@@ -225,29 +230,31 @@ fn behaviours<'a>(
                             i,
                         ),
                     }
-                    Early::Lookup {
+                    *e = Early::Lookup {
                         key,
                         src_mac: None,
                         local_ok,
                         found: None,
-                    }
+                    };
                 }
                 // Its domain's walk is not flattened: `perform` routes it.
-                None => Early::Step(Next::Reroute(r), hash),
+                None => *e = Early::Step(Next::Reroute(r), hash),
             },
             Ok(next @ Next::Table6 { table, local_ok }) => match dp.table(table) {
-                Some(t) => Early::Table {
-                    t,
-                    dst: pkt.data()[24..40].try_into().expect("IPv6"),
-                    local_ok,
-                    hash,
-                    found: None,
-                },
+                Some(t) => {
+                    *e = Early::Table {
+                        t,
+                        dst: pkt.data()[24..40].try_into().expect("IPv6"),
+                        local_ok,
+                        hash,
+                        found: None,
+                    }
+                }
                 // `perform` drops it (no such table).
-                None => Early::Step(next, hash),
+                None => *e = Early::Step(next, hash),
             },
-            Ok(next) => Early::Step(next, hash),
-        };
+            Ok(next) => *e = Early::Step(next, hash),
+        }
     }
     look_up(dp, &p4, &p6, early);
 }
