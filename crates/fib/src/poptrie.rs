@@ -326,8 +326,6 @@ impl<K: Key> Poptrie<K> {
             let mut bits = [K::Bits::default(); GROUP];
             let mut live = 0u32;
             'keys: for (i, key) in keys.iter().enumerate() {
-                // The nodes nearest the root are shared by every lookup, so cached:
-                // take the first HOT steps at once, without a round each.
                 let (mut idx, mut b, mut hot) = (root, key.bits(), HOT);
                 at[i] = loop {
                     match self.step(&self.nodes[idx], &mut b) {
