@@ -125,16 +125,9 @@ pub(crate) fn dt4<'a>(cx: &mut Cx<'_>, pkt: &mut PacketBuf, sl: &'a Seg6Local) -
 
 /// End.DT46: End.DT4 or End.DT6 (VRF mode) by the inner protocol.
 pub(crate) fn dt46<'a>(cx: &mut Cx<'_>, pkt: &mut PacketBuf, sl: &'a Seg6Local) -> Step<'a> {
-    // The inner header straight after the outer one (the usual case) needs no walk:
-    // neither protocol is an extension header.
-    let ip = Ipv6Packet::new_unchecked(pkt.data());
-    let inner = match ip.next_header() {
-        p @ (ip_proto::IPIP | ip_proto::IPV6) => Some(p),
-        _ => ip.upper_layer().ok().map(|(p, _)| p),
-    };
-    match inner {
-        Some(ip_proto::IPIP) => dt4(cx, pkt, sl),
-        Some(ip_proto::IPV6) => {
+    match Ipv6Packet::new_unchecked(pkt.data()).upper_layer() {
+        Ok((ip_proto::IPIP, _)) => dt4(cx, pkt, sl),
+        Ok((ip_proto::IPV6, _)) => {
             decap(cx, pkt, ip_proto::IPV6)?;
             inner6(pkt)?;
             Ok(Next::Reroute(Reroute::Vrf {
