@@ -72,8 +72,8 @@ impl Bits for u128 {
 
 impl Key for u32 {
     const BITS: u32 = 32;
-    // An IPv4 walk consumes at most 32 + 6 bits (a popcount stride may read past the
-    // end), so 64 bits hold it.
+    // An IPv4 walk consumes fewer than 32 + 18 bits (a node below bit 32 may read past
+    // the end by a stride), so 64 bits hold it.
     type Bits = u64;
     #[inline(always)]
     fn bits(self) -> u64 {

@@ -325,27 +325,19 @@ impl<K: Key> Poptrie<K> {
             let mut at = [0; GROUP];
             let mut bits = [K::Bits::default(); GROUP];
             let mut live = 0u32;
-            'keys: for (i, key) in keys.iter().enumerate() {
-                let (mut idx, mut b, mut hot) = (root, key.bits(), HOT);
-                at[i] = loop {
-                    match self.step(&self.nodes[idx], &mut b) {
-                        Next::Node(j) if hot > 1 => (idx, hot) = (j, hot - 1),
-                        Next::Node(j) => {
-                            prefetch(self.nodes.as_ptr().wrapping_add(j));
-                            break NODE | j as u32;
-                        }
-                        Next::Slot(j) => {
-                            prefetch(self.slots.as_ptr().wrapping_add(j));
-                            break j as u32;
-                        }
-                        Next::Leaf(v) => {
-                            out[i] = decode(v);
-                            continue 'keys;
-                        }
+            for (i, key) in keys.iter().enumerate() {
+                let mut b = key.bits();
+                let mut next = self.step(&self.nodes[root], &mut b);
+                for _ in 1..HOT {
+                    match next {
+                        Next::Node(j) => next = self.step(&self.nodes[j], &mut b),
+                        _ => break,
                     }
-                };
-                bits[i] = b;
-                live |= 1 << i;
+                }
+                match self.park(next) {
+                    Ok(a) => (at[i], bits[i], live) = (a, b, live | 1 << i),
+                    Err(v) => out[i] = decode(v),
+                }
             }
             while live != 0 {
                 let mut round = live;
@@ -353,34 +345,41 @@ impl<K: Key> Poptrie<K> {
                     let i = round.trailing_zeros() as usize;
                     round &= round - 1;
                     let a = at[i];
-                    let leaf = if a & NODE == 0 {
-                        let r = self.slots[a as usize];
-                        if r & NODE != 0 {
-                            at[i] = r;
-                            prefetch(self.nodes.as_ptr().wrapping_add((r & !NODE) as usize));
-                            continue;
+                    let next = if a & NODE == 0 {
+                        match self.slots[a as usize] {
+                            r if r & NODE != 0 => Next::Node((r & !NODE) as usize),
+                            leaf => Next::Leaf(leaf),
                         }
-                        r
                     } else {
-                        let n = &self.nodes[(a & !NODE) as usize];
-                        match self.step(n, &mut bits[i]) {
-                            Next::Node(j) => {
-                                at[i] = NODE | j as u32;
-                                prefetch(self.nodes.as_ptr().wrapping_add(j));
-                                continue;
-                            }
-                            Next::Slot(j) => {
-                                at[i] = j as u32;
-                                prefetch(self.slots.as_ptr().wrapping_add(j));
-                                continue;
-                            }
-                            Next::Leaf(v) => v,
-                        }
+                        self.step(&self.nodes[(a & !NODE) as usize], &mut bits[i])
                     };
-                    out[i] = decode(leaf);
-                    live &= !(1 << i);
+                    match self.park(next) {
+                        Ok(a) => at[i] = a,
+                        Err(v) => {
+                            out[i] = decode(v);
+                            live &= !(1 << i);
+                        }
+                    }
                 }
             }
+        }
+    }
+
+    /// Where a batched lookup waits after `next`: its state word (`NODE |` a node
+    /// index, or a slot index, as a slot holds it), that line being fetched; or its
+    /// answer.
+    #[inline(always)]
+    fn park(&self, next: Next) -> Result<u32, u32> {
+        match next {
+            Next::Node(j) => {
+                prefetch(self.nodes.as_ptr().wrapping_add(j));
+                Ok(NODE | j as u32)
+            }
+            Next::Slot(j) => {
+                prefetch(self.slots.as_ptr().wrapping_add(j));
+                Ok(j as u32)
+            }
+            Next::Leaf(v) => Err(v),
         }
     }
 
