@@ -770,14 +770,15 @@ fn finish(
 /// pulled and link-layer padding dropped. Returns the source MAC.
 #[inline]
 fn enter_l3(pkt: &mut PacketBuf) -> [u8; 6] {
-    let src_mac: [u8; 6] = pkt.data()[6..12].try_into().expect("classified");
-    pkt.pull_front(14);
-    let d = pkt.data();
-    let total = if d[0] >> 4 == 4 {
-        usize::from(u16::from_be_bytes([d[2], d[3]]))
+    // One bounds check for all that is read (a classified frame holds at least this).
+    let h: &[u8; 20] = pkt.data()[..20].try_into().expect("classified");
+    let src_mac = [h[6], h[7], h[8], h[9], h[10], h[11]];
+    let total = if h[14] >> 4 == 4 {
+        usize::from(u16::from_be_bytes([h[16], h[17]]))
     } else {
-        40 + usize::from(u16::from_be_bytes([d[4], d[5]]))
+        40 + usize::from(u16::from_be_bytes([h[18], h[19]]))
     };
+    pkt.pull_front(14);
     pkt.truncate(total);
     src_mac
 }

@@ -3,7 +3,7 @@
 
 use lwt_wire::ip_proto;
 
-use super::{Next, Reroute, Step, advance, srh_with_sl};
+use super::{Next, Reroute, Step, next_segment, srh_with_sl};
 use crate::drop_reason::DropReason;
 use crate::lwt::seg6local::Seg6Local;
 use crate::packet::PacketBuf;
@@ -20,8 +20,7 @@ pub(crate) fn b6<'a>(cx: &mut Cx<'_>, pkt: &mut PacketBuf, sl: &'a Seg6Local) ->
 
 /// End.B6.Encaps: next segment of the inner packet, then H.Encaps with the configured SRH.
 pub(crate) fn b6_encaps<'a>(cx: &mut Cx<'_>, pkt: &mut PacketBuf, sl: &'a Seg6Local) -> Step<'a> {
-    let off = srh_with_sl(cx, pkt)?;
-    advance(pkt, off)?;
+    next_segment(cx, pkt)?;
     let srh = sl.srh.as_ref().ok_or(DropReason::SrhInvalid)?;
     let hash = super::super::flow_hash(&pkt.data()[8..24], &pkt.data()[24..40], 41);
     srh.apply(pkt, ip_proto::IPV6, Some(0), hash)?;

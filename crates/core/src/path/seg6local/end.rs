@@ -3,7 +3,7 @@
 use lwt_wire::srh::SrhPacket;
 use lwt_wire::{Ipv6Packet, ip_proto};
 
-use super::{Next, Reroute, Step, advance, hmac_check, srh_with_sl, valid_srh};
+use super::{Next, Reroute, Step, advance, hmac_check, next_segment, valid_srh};
 use crate::drop_reason::DropReason;
 use crate::lwt::seg6local::Seg6Local;
 use crate::packet::PacketBuf;
@@ -18,8 +18,7 @@ pub(crate) fn end<'a>(cx: &mut Cx<'_>, pkt: &mut PacketBuf, sl: &'a Seg6Local) -
     } else if sl.psp {
         return end_psp(cx, pkt);
     }
-    let off = srh_with_sl(cx, pkt)?;
-    advance(pkt, off)?;
+    next_segment(cx, pkt)?;
     Ok(Next::Reroute(Reroute::V6 { local_ok: false }))
 }
 
@@ -31,15 +30,13 @@ pub(crate) fn end_x<'a>(cx: &mut Cx<'_>, pkt: &mut PacketBuf, sl: &'a Seg6Local)
     {
         return Ok(next);
     }
-    let off = srh_with_sl(cx, pkt)?;
-    advance(pkt, off)?;
+    next_segment(cx, pkt)?;
     Ok(next)
 }
 
 /// End.T: as End, then a lookup in the configured table only.
 pub(crate) fn end_t<'a>(cx: &mut Cx<'_>, pkt: &mut PacketBuf, sl: &'a Seg6Local) -> Step<'a> {
-    let off = srh_with_sl(cx, pkt)?;
-    advance(pkt, off)?;
+    next_segment(cx, pkt)?;
     Ok(Next::Table6 {
         table: sl.table.unwrap_or(0),
         local_ok: false,

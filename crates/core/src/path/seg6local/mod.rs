@@ -323,10 +323,29 @@ pub(crate) fn hmac_check(cx: &Cx<'_>, pkt: &PacketBuf, off: usize) -> Result<(),
 /// passing the HMAC check. Returns its offset.
 #[inline]
 pub(crate) fn srh_with_sl(cx: &Cx<'_>, pkt: &PacketBuf) -> Result<usize, DropReason> {
-    if plain_srh(cx, pkt) {
+    if plain_srh(cx, pkt).is_some() {
         return Ok(lwt_wire::ipv6::HEADER_LEN);
     }
     srh_walk(cx, pkt)
+}
+
+/// [`srh_with_sl`], then [`advance`] the SRH it found. In the common case both are a
+/// few loads and stores: the SL [`plain_srh`] read is known to be within the segment
+/// list, and the list within the packet.
+#[inline]
+pub(crate) fn next_segment(cx: &Cx<'_>, pkt: &mut PacketBuf) -> Result<(), DropReason> {
+    use lwt_wire::ipv6::HEADER_LEN;
+    let Some(sl) = plain_srh(cx, pkt) else {
+        let off = srh_walk(cx, pkt)?;
+        return advance(pkt, off);
+    };
+    let d = pkt.data_mut();
+    let sl = sl - 1;
+    d[HEADER_LEN + 3] = sl;
+    let at = HEADER_LEN + srh::FIXED_LEN + 16 * usize::from(sl);
+    // The destination address, bytes 24..40.
+    d.copy_within(at..at + 16, 24);
+    Ok(())
 }
 
 /// [`srh_with_sl`] beyond the common case: the extension header walk. Kept out of line
@@ -351,17 +370,16 @@ fn srh_walk(cx: &Cx<'_>, pkt: &PacketBuf) -> Result<usize, DropReason> {
 /// on a link that does not require HMAC. The general path reaches the same answer
 /// (offset 40): the walk stops at this header, `valid_srh` holds (type 4, `last_entry`
 /// fills the header exactly, SL <= `last_entry` + 1, empty TLV area), and without TLVs
-/// there is no HMAC TLV to check. Anything else takes the general path.
+/// there is no HMAC TLV to check. Anything else takes the general path. Returns the
+/// header's SL.
 #[inline]
-fn plain_srh(cx: &Cx<'_>, pkt: &PacketBuf) -> bool {
+fn plain_srh(cx: &Cx<'_>, pkt: &PacketBuf) -> Option<u8> {
     use lwt_wire::ipv6::HEADER_LEN;
     let d = pkt.data();
-    let Some(h) = d.get(HEADER_LEN..HEADER_LEN + 8) else {
-        return false;
-    };
+    let h = d.get(HEADER_LEN..HEADER_LEN + 8)?;
     let total = HEADER_LEN + usize::from(u16::from_be_bytes([d[4], d[5]]));
     let (hdr_ext_len, sl, last_entry) = (usize::from(h[1]), h[3], usize::from(h[4]));
-    d[6] == lwt_wire::ip_proto::ROUTING
+    (d[6] == lwt_wire::ip_proto::ROUTING
         && h[2] == srh::ROUTING_TYPE_SRH
         && sl != 0
         && usize::from(sl) <= last_entry + 1
@@ -371,7 +389,8 @@ fn plain_srh(cx: &Cx<'_>, pkt: &PacketBuf) -> bool {
         && cx
             .dp
             .link(pkt.meta.iif)
-            .is_none_or(|l| l.seg6_require_hmac <= 0)
+            .is_none_or(|l| l.seg6_require_hmac <= 0))
+    .then_some(sl)
 }
 
 /// `seg6_validate_srh(reduced = true)` on the routing header at `off`.
