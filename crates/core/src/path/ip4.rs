@@ -121,9 +121,9 @@ pub(crate) fn forward_hop(cx: &mut Cx<'_>, pkt: &mut PacketBuf, hop: Hop<'_>) ->
     if !cx.dp.sysctl.ip_forward {
         return Verdict::Drop(DropReason::NoRoute);
     }
-    let (ttl, df, dst) = {
+    let (ttl, df) = {
         let ip = Ipv4Packet::new_unchecked(pkt.data());
-        (ip.ttl(), ip.dont_frag(), ip.dst_addr())
+        (ip.ttl(), ip.dont_frag())
     };
     if ttl <= 1 {
         return icmp::error4(
@@ -151,7 +151,7 @@ pub(crate) fn forward_hop(cx: &mut Cx<'_>, pkt: &mut PacketBuf, hop: Hop<'_>) ->
     cx.w.stats.forwarded += 1;
     // The route replaces any received tunnel metadata (`skb_dst_drop`).
     pkt.meta.tun = None;
-    hop.output(cx, pkt, IpAddr::V4(dst))
+    hop.output(cx, pkt, false)
 }
 
 /// Sends a packet this router originates, from the L3 domain of link `l3_iif`.

@@ -165,9 +165,9 @@ pub(crate) fn forward_hop(cx: &mut Cx<'_>, pkt: &mut PacketBuf, hop: Hop<'_>) ->
     if !cx.dp.sysctl.ip6_forward {
         return Verdict::Drop(DropReason::NoRoute);
     }
-    let (hl, dst, src) = {
+    let (hl, src) = {
         let ip = Ipv6Packet::new_unchecked(pkt.data());
-        (ip.hop_limit(), ip.dst_addr(), ip.src_addr())
+        (ip.hop_limit(), ip.src_addr())
     };
     if src.is_unicast_link_local() {
         // A link-local source cannot leave its link (ICMPv6 "beyond scope").
@@ -205,7 +205,7 @@ pub(crate) fn forward_hop(cx: &mut Cx<'_>, pkt: &mut PacketBuf, hop: Hop<'_>) ->
     cx.w.stats.forwarded += 1;
     // The route replaces any received tunnel metadata (`skb_dst_drop`).
     pkt.meta.tun = None;
-    hop.output(cx, pkt, IpAddr::V6(dst))
+    hop.output(cx, pkt, true)
 }
 
 /// Sends a packet this router originates (echo reply, ICMP error): output route lookup in

@@ -37,22 +37,27 @@ impl<'a> Hop<'a> {
         }
     }
 
-    /// Output of a forwarded packet towards `dst`.
+    /// Output of a forwarded packet (IPv6 if `v6`, else IPv4) towards its destination.
+    /// (An adjacency needs only the family: the address is read for a next hop only.)
     #[inline]
-    pub(crate) fn output(self, cx: &mut Cx<'_>, pkt: &mut PacketBuf, dst: IpAddr) -> Verdict {
+    pub(crate) fn output(self, cx: &mut Cx<'_>, pkt: &mut PacketBuf, v6: bool) -> Verdict {
         match self {
             Hop::Adj(a) => {
-                let et = if dst.is_ipv4() {
-                    ethertype::IPV4
-                } else {
-                    ethertype::IPV6
-                };
+                let et = if v6 { ethertype::IPV6 } else { ethertype::IPV4 };
                 match a.push(pkt, et) {
                     Some(oif) => Verdict::Tx(oif),
                     None => Verdict::Drop(DropReason::NoHeadroom),
                 }
             }
-            Hop::Nh(nh) => out_nexthop(cx, pkt, nh, dst, 0),
+            Hop::Nh(nh) => {
+                let d = pkt.data();
+                let dst = if v6 {
+                    IpAddr::V6(Ipv6Packet::new_unchecked(d).dst_addr())
+                } else {
+                    IpAddr::V4(Ipv4Packet::new_unchecked(d).dst_addr())
+                };
+                out_nexthop(cx, pkt, nh, dst, 0)
+            }
         }
     }
 }
