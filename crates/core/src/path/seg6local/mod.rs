@@ -341,10 +341,11 @@ pub(crate) fn next_segment(cx: &Cx<'_>, pkt: &mut PacketBuf) -> Result<(), DropR
     };
     let d = pkt.data_mut();
     let sl = sl - 1;
-    d[HEADER_LEN + 3] = sl;
-    let at = HEADER_LEN + srh::FIXED_LEN + 16 * usize::from(sl);
-    // The destination address, bytes 24..40.
-    d.copy_within(at..at + 16, 24);
+    let mut srh = SrhPacket::new_unchecked(&mut d[HEADER_LEN..]);
+    srh.set_segments_left(sl);
+    let at = srh::FIXED_LEN + 16 * usize::from(sl);
+    let next: [u8; 16] = srh.into_inner()[at..at + 16].try_into().expect("16 bytes");
+    Ipv6Packet::new_unchecked(d).set_dst_addr(next.into());
     Ok(())
 }
 
