@@ -69,12 +69,27 @@ pub struct FlatEnt {
     pub sid: Option<Arc<Seg6Local>>,
 }
 
-/// One family's flattened walk: destination → index into `results`.
+/// One family's flattened walk: destination → value: the index of its entry in
+/// `results`, and above [`CLASS_SHIFT`] its adjacency class (0: none).
 #[derive(Debug, Clone, Default)]
 pub struct Flat<F> {
     pub fib: F,
     pub results: Vec<FlatEnt>,
+    /// One entry per adjacency class: forwarding to that adjacency is all input
+    /// routing does with the results of the class (a plain unicast route with one
+    /// next hop, not a host entry). Each prefix keeps its own entry in `results` for
+    /// whoever needs its route; forwarding reads the class's entry instead, one of a
+    /// few hot ones, not one per route (a cache miss each at 100k routes). The
+    /// entry's `res` is one route of the class: read its `adj` only.
+    pub classes: Vec<FlatEnt>,
 }
+
+/// Where a value's adjacency class starts; below it, the index into `results`.
+const CLASS_SHIFT: u32 = 24;
+const INDEX_MASK: u32 = (1 << CLASS_SHIFT) - 1;
+/// The most adjacency classes a walk has (the values stay below `lwt_fib`'s
+/// `MAX_VALUE`); a result whose adjacency comes later has none.
+const CLASSES: usize = 126;
 
 /// The entry of a lookup that matched no prefix.
 pub static NO_ROUTE: FlatEnt = FlatEnt {
@@ -89,7 +104,17 @@ impl<F> Flat<F> {
     /// The entry a lookup's answer names ([`NO_ROUTE`] for none).
     #[inline]
     pub fn entry(&self, found: Option<u32>) -> &FlatEnt {
-        found.map_or(&NO_ROUTE, |i| &self.results[i as usize])
+        found.map_or(&NO_ROUTE, |v| &self.results[(v & INDEX_MASK) as usize])
+    }
+
+    /// The entry to forward by for a lookup's answer `v`: its adjacency class's, if
+    /// it has one (see [`Flat::classes`]; a walk whose classes are cleared forwards
+    /// by each result's own entry), else its own.
+    #[inline(always)]
+    pub fn forwarding(&self, v: u32) -> &FlatEnt {
+        // Class 0 wraps to an index no class has.
+        let class = ((v >> CLASS_SHIFT) as usize).wrapping_sub(1);
+        (self.classes.get(class)).unwrap_or_else(|| &self.results[(v & INDEX_MASK) as usize])
     }
 }
 
@@ -110,8 +135,8 @@ impl Flat<Fib6> {
 /// A prefix with its bits left-aligned in a `u128`, whatever the family.
 type Pfx = (u128, u8);
 
-/// The LPM entries (prefix → result index) and the results.
-type Flattened = (Vec<(Pfx, u32)>, Vec<FlatEnt>);
+/// The LPM entries (prefix → value), the results and the adjacency classes.
+type Flattened = (Vec<(Pfx, u32)>, Vec<FlatEnt>, Vec<FlatEnt>);
 
 fn covers(outer: Pfx, inner: Pfx) -> bool {
     outer.1 <= inner.1 && (outer.0 ^ inner.0) & mask(outer.1) == 0
@@ -270,7 +295,32 @@ fn flatten(dp: &Dataplane, v6: bool, vrf: Option<usize>) -> Option<Flattened> {
         });
         entries.push((u, id));
     }
-    Some((entries, results))
+    // Values carry the index below CLASS_SHIFT: beyond that many results (a table of
+    // millions of distinct routes), the rule walk answers.
+    if results.len() > INDEX_MASK as usize {
+        return None;
+    }
+    let mut classes: Vec<FlatEnt> = Vec::new();
+    let mut by_adj: HashMap<Adj, u32> = HashMap::new();
+    let mut class_of = vec![0u32; results.len()];
+    for (c, e) in class_of.iter_mut().zip(&results) {
+        let Some(adj) = e.adj.filter(|_| !e.host) else {
+            continue;
+        };
+        *c = match by_adj.get(&adj) {
+            Some(&k) => k,
+            None if classes.len() < CLASSES => {
+                classes.push(e.clone());
+                by_adj.insert(adj, classes.len() as u32);
+                classes.len() as u32
+            }
+            None => 0,
+        };
+    }
+    for (_, v) in &mut entries {
+        *v |= class_of[*v as usize] << CLASS_SHIFT;
+    }
+    Some((entries, results, classes))
 }
 
 /// The rule walk (`lookup::lookup`) for every address whose longest prefix in the set is `u`.
@@ -374,7 +424,7 @@ pub(crate) fn attach_states(dp: &mut Dataplane) {
 /// The flattened walk of the default domain (`vrf` `None`) or of the VRF whose table
 /// is `tables[vrf]`.
 pub(crate) fn build4(dp: &Dataplane, vrf: Option<usize>) -> Option<Flat<Fib4>> {
-    let (entries, results) = flatten(dp, false, vrf)?;
+    let (entries, results, classes) = flatten(dp, false, vrf)?;
     let e: Vec<(u32, u8, u32)> = entries
         .into_iter()
         .map(|((p, len), v)| ((p >> 96) as u32, len, v))
@@ -382,12 +432,13 @@ pub(crate) fn build4(dp: &Dataplane, vrf: Option<usize>) -> Option<Flat<Fib4>> {
     Some(Flat {
         fib: Fib4::build(&e),
         results,
+        classes,
     })
 }
 
 /// As [`build4`], for IPv6.
 pub(crate) fn build6(dp: &Dataplane, vrf: Option<usize>) -> Option<Flat<Fib6>> {
-    let (entries, results) = flatten(dp, true, vrf)?;
+    let (entries, results, classes) = flatten(dp, true, vrf)?;
     let e: Vec<(u128, u8, u32)> = entries
         .into_iter()
         .map(|((p, len), v)| (p, len, v))
@@ -395,5 +446,6 @@ pub(crate) fn build6(dp: &Dataplane, vrf: Option<usize>) -> Option<Flat<Fib6>> {
     Some(Flat {
         fib: Fib6::build(&e),
         results,
+        classes,
     })
 }

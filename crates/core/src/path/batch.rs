@@ -28,7 +28,7 @@ use super::output::Hop;
 use super::seg6local::{self, Next, Reroute};
 use super::{Cx, Verdict, Worker, ip4, ip6, lookup, seg6, vxlan};
 use crate::dataplane::{Adj, Dataplane, LinkDpKind, NextHopDp, RouteDp, RouteKind, TableDp};
-use crate::flat::{FlatEnt, FlatRes, NO_ROUTE};
+use crate::flat::{Flat, FlatEnt, FlatRes, NO_ROUTE};
 use crate::lwt::Lwt;
 use crate::lwt::seg6local::{Action, Seg6Local};
 use crate::packet::PacketBuf;
@@ -90,22 +90,19 @@ fn vector<'a>(dp: &'a Dataplane, w: &mut Worker, pkts: &mut [PacketBuf], out: &m
         }
     }
     let (mut r4, mut r6) = ([None; VECTOR], [None; VECTOR]);
-    let (mut e4, mut e6): (&[FlatEnt], &[FlatEnt]) = (&[], &[]);
     if let Some(flat) = &dp.flat4 {
         flat.fib.lookup_batch(&d4[..n4], &mut r4[..n4]);
-        e4 = &flat.results;
     }
     if let Some(flat) = &dp.flat6 {
         flat.fib.lookup_batch(&d6[..n6], &mut r6[..n6]);
-        e6 = &flat.results;
     }
     // The results the vector landed on, fetched together before they are read.
-    let entry = |results: &'a [FlatEnt], r: Option<u32>| r.map(|v| &results[v as usize]);
     let mut ents: [Option<&FlatEnt>; VECTOR] = [None; VECTOR];
+    let (f4, f6) = (dp.flat4.as_ref(), dp.flat6.as_ref());
     for i in 0..n {
         ents[i] = match keys[i] {
-            Key::V4 => entry(e4, r4[usize::from(at[i])]),
-            Key::V6 => entry(e6, r6[usize::from(at[i])]),
+            Key::V4 => landed(f4, r4[usize::from(at[i])]),
+            Key::V6 => landed(f6, r6[usize::from(at[i])]),
             Key::Full => None,
         };
         if let Some(e) = ents[i] {
@@ -180,6 +177,12 @@ fn vector<'a>(dp: &'a Dataplane, w: &mut Worker, pkts: &mut [PacketBuf], out: &m
         };
     }
     super::account(w, &rx[..n], out, pkts);
+}
+
+/// The entry a lookup in `flat` that found `r` forwards by.
+#[inline(always)]
+fn landed<F>(flat: Option<&Flat<F>>, r: Option<u32>) -> Option<&FlatEnt> {
+    Some(flat?.forwarding(r?))
 }
 
 /// Runs the behaviour of each packet of `mask` (bit i: packet i) whose route is a SID's,
@@ -315,12 +318,12 @@ impl<K: Copy + Default> Passes<K> {
     }
 
     /// Looks the passes up, one batch per domain: `walk(domain, keys, out)` looks `keys`
-    /// up in that domain's flattened walk and returns its results (`None`: no such walk;
+    /// up in that domain's flattened walk and returns that walk (`None`: no such walk;
     /// those packets take the full input routing).
-    fn look_up<'a>(
+    fn look_up<'a, F: 'a>(
         &self,
         early: &mut [Early<'a>; VECTOR],
-        walk: impl Fn(Option<u32>, &[K], &mut [Option<u32>]) -> Option<&'a [FlatEnt]>,
+        walk: impl Fn(Option<u32>, &[K], &mut [Option<u32>]) -> Option<&'a Flat<F>>,
     ) {
         let n = self.n;
         let Some(&first) = self.domain[..n].first() else {
@@ -359,12 +362,12 @@ fn look_up<'a>(
     p4.look_up(early, |domain, keys, out| {
         let flat = lookup::domain4(dp, domain)?;
         flat.fib.lookup_batch(keys, out);
-        Some(&flat.results)
+        Some(flat)
     });
     p6.look_up(early, |domain, keys, out| {
         let flat = lookup::domain6(dp, domain)?;
         flat.fib.lookup_batch(keys, out);
-        Some(&flat.results)
+        Some(flat)
     });
 }
 
@@ -426,20 +429,20 @@ fn decapsulate<'a>(
 /// `domain`'s flattened walk (see [`Passes::look_up`]), in one batch, and records each
 /// one's entry. (Not an entry past a VRF's `l3mdev` rule: that packet takes the full
 /// input routing.)
-fn lookup_round<'a, K>(
+fn lookup_round<'a, K, F: 'a>(
     keys: &[K],
     at: &[u8],
     domain: Option<u32>,
-    walk: impl Fn(Option<u32>, &[K], &mut [Option<u32>]) -> Option<&'a [FlatEnt]>,
+    walk: impl Fn(Option<u32>, &[K], &mut [Option<u32>]) -> Option<&'a Flat<F>>,
     early: &mut [Early<'a>; VECTOR],
 ) {
     let mut found = [None; VECTOR];
-    let Some(results) = walk(domain, keys, &mut found[..keys.len()]) else {
+    let Some(flat) = walk(domain, keys, &mut found[..keys.len()]) else {
         return;
     };
     for (&i, r) in at.iter().zip(&found) {
         if let Early::Lookup { found: e, .. } = &mut early[usize::from(i)] {
-            let ent = r.map_or(&NO_ROUTE, |v| &results[v as usize]);
+            let ent = r.map_or(&NO_ROUTE, |v| flat.forwarding(v));
             if matches!(ent.res, FlatRes::PastL3mdev) {
                 continue;
             }
