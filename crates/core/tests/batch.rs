@@ -361,6 +361,12 @@ fn run(dp: &Dataplane, frames: &[(u32, Vec<u8>)], batched: bool, rng: &mut Rng) 
 }
 
 fn check(extra: &str, seed: u64, expect_flat: bool) {
+    check_repeating(extra, seed, expect_flat, 1);
+}
+
+/// As [`check`], each frame sent 1 to `repeats` times in a row (a flow's packets: their
+/// routing passes after a behaviour repeat too).
+fn check_repeating(extra: &str, seed: u64, expect_flat: bool, repeats: usize) {
     let (r, dp) = router(extra);
     assert_eq!(dp.flat4.is_some(), expect_flat, "IPv4 walk flattened");
     assert_eq!(dp.flat6.is_some(), expect_flat, "IPv6 walk flattened");
@@ -376,6 +382,9 @@ fn check(extra: &str, seed: u64, expect_flat: bool) {
             }
             (iif, f)
         })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .flat_map(|f| std::iter::repeat_n(f, 1 + rng.below(repeats)))
         .collect();
     let single = run(&dp, &frames, false, &mut Rng::new(seed ^ 1));
     let batched = run(&dp, &frames, true, &mut Rng::new(seed ^ 1));
@@ -396,6 +405,11 @@ fn check(extra: &str, seed: u64, expect_flat: bool) {
         tx > 700,
         "enough frames are forwarded to mean something: {kinds:?}"
     );
+}
+
+#[test]
+fn batch_equals_single_with_repeated_frames() {
+    check_repeating("rule add to fc00:1::/32 lookup 90 prio 999\n", 13, true, 3);
 }
 
 #[test]

@@ -297,15 +297,21 @@ struct Passes<K> {
     at: [u8; VECTOR],
     domain: [Option<u32>; VECTOR],
     n: usize,
+    /// Packets (bit i: packet i) whose pass is the one pushed just before theirs (a
+    /// binding SID's or one flow's packets): they take the entry of packet `lead[i]`.
+    same: u32,
+    lead: [u8; VECTOR],
 }
 
-impl<K: Copy + Default> Passes<K> {
+impl<K: Copy + Default + PartialEq> Passes<K> {
     fn new() -> Self {
         Passes {
             dst: [K::default(); VECTOR],
             at: [0; VECTOR],
             domain: [None; VECTOR],
             n: 0,
+            same: 0,
+            lead: [0; VECTOR],
         }
     }
 
@@ -313,6 +319,13 @@ impl<K: Copy + Default> Passes<K> {
     #[inline]
     fn push(&mut self, domain: Option<u32>, dst: K, i: usize) {
         let n = self.n;
+        // The pass before (the modulo spares a bounds check; `n > 0` decides).
+        let last = n.wrapping_sub(1) % VECTOR;
+        if n > 0 && self.dst[last] == dst && self.domain[last] == domain {
+            self.same |= 1 << i;
+            self.lead[i] = self.at[last];
+            return;
+        }
         (self.dst[n], self.at[n], self.domain[n]) = (dst, i as u8, domain);
         self.n += 1;
     }
@@ -321,6 +334,24 @@ impl<K: Copy + Default> Passes<K> {
     /// up in that domain's flattened walk and returns that walk (`None`: no such walk;
     /// those packets take the full input routing).
     fn look_up<'a, F: 'a>(
+        &self,
+        early: &mut [Early<'a>; VECTOR],
+        walk: impl Fn(Option<u32>, &[K], &mut [Option<u32>]) -> Option<&'a Flat<F>>,
+    ) {
+        self.look_up_distinct(early, walk);
+        for i in members(self.same) {
+            let lead = match early[usize::from(self.lead[i])] {
+                Early::Lookup { found, .. } => found,
+                _ => None,
+            };
+            if let Early::Lookup { found, .. } = &mut early[i] {
+                *found = lead;
+            }
+        }
+    }
+
+    /// [`Passes::look_up`] without the packets whose pass repeats the one before.
+    fn look_up_distinct<'a, F: 'a>(
         &self,
         early: &mut [Early<'a>; VECTOR],
         walk: impl Fn(Option<u32>, &[K], &mut [Option<u32>]) -> Option<&'a Flat<F>>,
