@@ -188,9 +188,14 @@ impl Router {
                     }
                 }
             }
+            t.adj6 = t.routes6.iter().map(RouteDp::adjacency).collect();
+            let class_of;
+            (t.classes6, class_of) = adjacency_classes(&t.adj6);
+            for e in &mut e6 {
+                e.2 |= class_of[e.2 as usize] << CLASS_SHIFT;
+            }
             t.fib4 = Fib4::build(&e4);
             t.fib6 = Fib6::build(&e6);
-            t.adj6 = t.routes6.iter().map(RouteDp::adjacency).collect();
             dp.table_index.insert(id, dp.tables.len());
             dp.tables.push(t);
         }

@@ -2,6 +2,7 @@
 //! configuration and never modified afterwards. A configuration change builds a new
 //! snapshot; workers pick it up between batches (readers never wait for writers).
 
+use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use lwt_fib::{Fib4, Fib6};
@@ -82,6 +83,42 @@ pub struct Adj {
     pub macs: [u8; 12],
 }
 
+/// Where an LPM value's adjacency class starts (a flattened walk's, a table's IPv6
+/// FIB's); below it, the index of what the value names.
+pub const CLASS_SHIFT: u32 = 24;
+pub const INDEX_MASK: u32 = (1 << CLASS_SHIFT) - 1;
+/// The most adjacency classes one LPM has (its values stay below `lwt_fib`'s
+/// `MAX_VALUE`); an entry whose adjacency comes later has none.
+const CLASSES: usize = 126;
+
+/// Numbers the distinct adjacencies of `adjs` (one per LPM entry, `None` for an entry
+/// that is more than forwarding to an adjacency), up to [`CLASSES`] of them: returns
+/// them, and each entry's class (from 1; 0: none), to put above [`CLASS_SHIFT`] in its
+/// value. With classes, forwarding reads its class's adjacency, one of a few hot ones,
+/// not one per route (a cache miss each at 100k routes). None beyond [`INDEX_MASK`]
+/// entries, whose indices need the class bits.
+pub(crate) fn adjacency_classes(adjs: &[Option<Adj>]) -> (Vec<Adj>, Vec<u32>) {
+    let mut classes = Vec::new();
+    let mut of = vec![0u32; adjs.len()];
+    if adjs.len() > INDEX_MASK as usize {
+        return (classes, of);
+    }
+    let mut by_adj: HashMap<Adj, u32> = HashMap::new();
+    for (c, a) in of.iter_mut().zip(adjs) {
+        let Some(a) = a else { continue };
+        *c = match by_adj.get(a) {
+            Some(&k) => k,
+            None if classes.len() < CLASSES => {
+                classes.push(*a);
+                by_adj.insert(*a, classes.len() as u32);
+                classes.len() as u32
+            }
+            None => 0,
+        };
+    }
+    (classes, of)
+}
+
 impl Adj {
     /// Prepends the Ethernet header; the packet leaves on `oif`.
     #[inline]
@@ -130,6 +167,9 @@ pub struct TableDp {
     /// landing on one (End.T's, End.DT6's) reads 24 bytes, not the route and then its
     /// next hop: two dependent cache misses at 100k routes.
     pub adj6: Vec<Option<Adj>>,
+    /// The adjacency classes of `fib6`'s values ([`adjacency_classes`]); empty: its
+    /// values are plain indices into `routes6`.
+    pub classes6: Vec<Adj>,
     /// When a VRF owns this table: its L3 domain's flattened rule walk (see
     /// [`crate::flat`]), if the rules allow one.
     pub vrf4: Option<crate::flat::Flat<Fib4>>,
@@ -148,7 +188,26 @@ impl TableDp {
     pub fn lookup6(&self, dst: Ipv6Addr) -> Option<&RouteDp> {
         self.fib6
             .lookup(u128::from(dst))
-            .map(|i| &self.routes6[i as usize])
+            .map(|v| &self.routes6[self.route6(v)])
+    }
+
+    /// The index into `routes6` of a `fib6` value.
+    #[inline(always)]
+    pub fn route6(&self, v: u32) -> usize {
+        if self.classes6.is_empty() {
+            v as usize
+        } else {
+            (v & INDEX_MASK) as usize
+        }
+    }
+
+    /// The adjacency forwarding to a `fib6` value's route is, when that is all it is
+    /// ([`RouteDp::adjacency`]): its class's, else the route's own.
+    #[inline(always)]
+    pub fn adjacency6(&self, v: u32) -> Option<&Adj> {
+        // Class 0 wraps to an index no class has.
+        let class = ((v >> CLASS_SHIFT) as usize).wrapping_sub(1);
+        (self.classes6.get(class)).or_else(|| self.adj6[self.route6(v)].as_ref())
     }
 }
 

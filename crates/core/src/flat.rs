@@ -27,7 +27,10 @@ use std::sync::Arc;
 
 use lwt_fib::{Fib4, Fib6};
 
-use crate::dataplane::{Adj, Dataplane, RouteDp, RouteKind, RuleActionDp, RuleDp, TableDp};
+use crate::dataplane::{
+    Adj, CLASS_SHIFT, Dataplane, INDEX_MASK, RouteDp, RouteKind, RuleActionDp, RuleDp, TableDp,
+    adjacency_classes,
+};
 use crate::lwt::Lwt;
 use crate::lwt::seg6::Seg6Encap;
 use crate::lwt::seg6local::Seg6Local;
@@ -83,13 +86,6 @@ pub struct Flat<F> {
     /// entry's `res` is one route of the class: read its `adj` only.
     pub classes: Vec<FlatEnt>,
 }
-
-/// Where a value's adjacency class starts; below it, the index into `results`.
-const CLASS_SHIFT: u32 = 24;
-const INDEX_MASK: u32 = (1 << CLASS_SHIFT) - 1;
-/// The most adjacency classes a walk has (the values stay below `lwt_fib`'s
-/// `MAX_VALUE`); a result whose adjacency comes later has none.
-const CLASSES: usize = 126;
 
 /// The entry of a lookup that matched no prefix.
 pub static NO_ROUTE: FlatEnt = FlatEnt {
@@ -300,23 +296,16 @@ fn flatten(dp: &Dataplane, v6: bool, vrf: Option<usize>) -> Option<Flattened> {
     if results.len() > INDEX_MASK as usize {
         return None;
     }
-    let mut classes: Vec<FlatEnt> = Vec::new();
-    let mut by_adj: HashMap<Adj, u32> = HashMap::new();
-    let mut class_of = vec![0u32; results.len()];
-    for (c, e) in class_of.iter_mut().zip(&results) {
-        let Some(adj) = e.adj.filter(|_| !e.host) else {
-            continue;
-        };
-        *c = match by_adj.get(&adj) {
-            Some(&k) => k,
-            None if classes.len() < CLASSES => {
-                classes.push(e.clone());
-                by_adj.insert(adj, classes.len() as u32);
-                classes.len() as u32
-            }
-            None => 0,
-        };
+    let adjs: Vec<Option<Adj>> = results.iter().map(|e| e.adj.filter(|_| !e.host)).collect();
+    let (classes, class_of) = adjacency_classes(&adjs);
+    // Each class's entry: its first member's (members are numbered in order).
+    let mut firsts = Vec::with_capacity(classes.len());
+    for (i, &c) in class_of.iter().enumerate() {
+        if c as usize > firsts.len() {
+            firsts.push(results[i].clone());
+        }
     }
+    let classes = firsts;
     for (_, v) in &mut entries {
         *v |= class_of[*v as usize] << CLASS_SHIFT;
     }

@@ -508,6 +508,63 @@ fn flattened_walk_equals_rule_walk() {
     }
 }
 
+/// End.T and End.DT6 look up table 254, whose routes forward through two adjacencies:
+/// each packet leaves through its own route's, batched or not, whatever the order (the
+/// table's values carry adjacency classes; see `TableDp::adjacency6`).
+#[test]
+fn table_lookups_forward_through_each_routes_adjacency() {
+    let extra = "rule add to fc00:1::/32 lookup 90 prio 999\n";
+    let (r, dp) = router(extra);
+    let in0 = r.link_by_name("in0").expect("in0").ifindex;
+    let out = |name: &str| r.link_by_name(name).expect("link").ifindex;
+    let a: Ipv6Addr = "2001:db8::2".parse().expect("a");
+    let body = [0u8; 8];
+    // (frame, the link it leaves by, the neighbour's MAC)
+    let mut cases = Vec::new();
+    for (i, (dst, oif, mac)) in [
+        ("2001:db8:100::9", out("out0"), [2, 0, 0, 0, 0x0c, 0x03]),
+        ("2001:db8:101::9", out("out1"), [2, 0, 0, 0, 0x0c, 0x05]),
+    ]
+    .into_iter()
+    .cycle()
+    .take(12)
+    .enumerate()
+    {
+        let dst: Ipv6Addr = dst.parse().expect("a");
+        let frame = if i % 4 < 2 {
+            // End.T: the SRH's next segment.
+            let sid: Ipv6Addr = "fc00:1::5".parse().expect("a");
+            let srh = srh_for_path(59, &[sid, dst]);
+            ethernet_ip(HOST, IN_MAC, &Ipv6::new(a, sid).with_srh(&srh, &[]))
+        } else {
+            // End.DT6: the inner packet.
+            let inner = Ipv6::new(a, dst).udp(1, 2, &body);
+            let outer = Ipv6::new(a, "fc00:1::7".parse().expect("a"));
+            ethernet_ip(HOST, IN_MAC, &outer.packet(41, &inner))
+        };
+        cases.push((frame, oif, mac));
+    }
+    let mut w = Worker::new();
+    let mut bufs: Vec<PacketBuf> = cases.iter().map(|_| PacketBuf::new()).collect();
+    for (b, (f, ..)) in bufs.iter_mut().zip(&cases) {
+        assert!(b.load(f, in0));
+    }
+    let mut batched = vec![Verdict::Consumed; cases.len()];
+    process_batch(&dp, &mut w, &mut bufs, &mut batched);
+    for (k, ((f, oif, mac), b)) in cases.iter().zip(&bufs).enumerate() {
+        assert_eq!(batched[k], Verdict::Tx(*oif), "batched, frame {k}");
+        assert_eq!(b.data()[..6], mac[..], "batched, frame {k}");
+        let mut one = PacketBuf::new();
+        assert!(one.load(f, in0));
+        assert_eq!(
+            process(&dp, &mut w, &mut one),
+            Verdict::Tx(*oif),
+            "frame {k}"
+        );
+        assert_eq!(one.data()[..6], mac[..], "frame {k}");
+    }
+}
+
 /// Adjacencies decided with the snapshot — a flattened result's (a gateway's or a
 /// static neighbour's host entry), End.X's, End.DX6's and End.DX4's — forward exactly
 /// as resolving the neighbour per packet does.

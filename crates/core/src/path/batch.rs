@@ -27,7 +27,9 @@ use lwt_wire::{Ipv4Packet, Ipv6Packet, checksum, ethertype, ip_proto};
 use super::output::Hop;
 use super::seg6local::{self, Next, Reroute};
 use super::{Cx, Verdict, Worker, ip4, ip6, lookup, seg6, vxlan};
-use crate::dataplane::{Adj, Dataplane, LinkDpKind, NextHopDp, RouteDp, RouteKind, TableDp};
+use crate::dataplane::{
+    Adj, CLASS_SHIFT, Dataplane, LinkDpKind, NextHopDp, RouteDp, RouteKind, TableDp,
+};
 use crate::flat::{Flat, FlatEnt, FlatRes, NO_ROUTE};
 use crate::lwt::Lwt;
 use crate::lwt::seg6local::{Action, Seg6Local};
@@ -582,8 +584,8 @@ enum Early<'a> {
     Adj(&'a Adj, Key),
     /// Another step than a batched routing pass is next.
     Step(Next<'a>, u32),
-    /// A lookup of the IPv6 destination `dst` in table `t` is next, with the route
-    /// number it found once the vector's round ran.
+    /// A lookup of the IPv6 destination `dst` in table `t` is next, with the `fib6`
+    /// value it found once the vector's round ran.
     Table {
         t: &'a TableDp,
         /// Bytes rather than a `u128`, whose alignment would grow every `Early`.
@@ -645,11 +647,11 @@ fn second_round<'a>(early: &mut [Early<'a>]) {
     // that have none are fetched a link further, across the vector (as `warm` does).
     for s in early.iter() {
         if let Early::Table {
-            t, found: Some(r), ..
+            t, found: Some(v), ..
         } = s
-            && t.adj6[*r as usize].is_none()
+            && t.adjacency6(*v).is_none()
         {
-            prefetch(&t.routes6[*r as usize]);
+            prefetch(&t.routes6[t.route6(*v)]);
         }
     }
 }
@@ -690,8 +692,11 @@ fn table_round(early: &mut [Early<'_>], from: usize, t: &TableDp, grouped: &mut 
     for (&j, r) in idx[..m].iter().zip(&found[..m]) {
         if let Early::Table { found: f, .. } = &mut early[usize::from(j)] {
             *f = *r;
-            if let Some(r) = r {
-                prefetch(&t.adj6[*r as usize]);
+            // A class's adjacency is at hand; a route's own is fetched.
+            if let Some(v) = r
+                && v >> CLASS_SHIFT == 0
+            {
+                prefetch(&t.adj6[t.route6(*v)]);
             }
         }
     }

@@ -121,8 +121,8 @@ pub(crate) fn perform(cx: &mut Cx<'_>, pkt: &mut PacketBuf, next: Next, hash: u3
 }
 
 /// What a lookup in one table only (End.T, End.DT6 legacy mode) does with its answer,
-/// `found` (an index into `t.routes6`): through the route's adjacency when it has one
-/// ([`TableDp::adj6`], one fetch), else from the route.
+/// `found` (a `t.fib6` value): through the route's adjacency when it has one
+/// ([`TableDp::adjacency6`], one fetch), else from the route.
 pub(crate) fn in_table(
     cx: &mut Cx<'_>,
     pkt: &mut PacketBuf,
@@ -131,11 +131,10 @@ pub(crate) fn in_table(
     local_ok: bool,
     hash: u32,
 ) -> Verdict {
-    let found = found.map(|r| r as usize);
-    if let Some(a) = found.and_then(|r| t.adj6[r].as_ref()) {
+    if let Some(a) = found.and_then(|v| t.adjacency6(v)) {
         return ip6::forward_hop(cx, pkt, Hop::Adj(a));
     }
-    match found.map(|r| &t.routes6[r]) {
+    match found.map(|v| &t.routes6[t.route6(v)]) {
         // The table's null entry: ICMPv6 no route, as `ip6_pkt_discard` sends.
         None => icmp::error6(
             cx,
