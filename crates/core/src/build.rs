@@ -189,11 +189,7 @@ impl Router {
                 }
             }
             t.adj6 = t.routes6.iter().map(RouteDp::adjacency).collect();
-            let class_of;
-            (t.classes6, class_of) = adjacency_classes(&t.adj6);
-            for e in &mut e6 {
-                e.2 |= class_of[e.2 as usize] << CLASS_SHIFT;
-            }
+            t.classes6 = AdjClasses::number(&t.adj6, e6.iter_mut().map(|e| &mut e.2), |_, a| a);
             t.fib4 = Fib4::build(&e4);
             t.fib6 = Fib6::build(&e6);
             dp.table_index.insert(id, dp.tables.len());

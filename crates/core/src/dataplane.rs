@@ -83,40 +83,88 @@ pub struct Adj {
     pub macs: [u8; 12],
 }
 
-/// Where an LPM value's adjacency class starts (a flattened walk's, a table's IPv6
-/// FIB's); below it, the index of what the value names.
-pub const CLASS_SHIFT: u32 = 24;
-pub const INDEX_MASK: u32 = (1 << CLASS_SHIFT) - 1;
-/// The most adjacency classes one LPM has (its values stay below `lwt_fib`'s
-/// `MAX_VALUE`); an entry whose adjacency comes later has none.
+/// The adjacency classes of an LPM's values (a flattened walk's, a table's IPv6 FIB's).
+/// Entries whose only work is forwarding to an adjacency are numbered by it, and each
+/// value carries its entry's class above bit 24 and the entry's index below. Forwarding
+/// reads the class's entry, one of a few hot ones, instead of one per route (a cache
+/// miss each at 100k routes); whoever needs the route takes the index.
+#[derive(Debug, Clone)]
+pub struct AdjClasses<T> {
+    /// Class k's entry, at k - 1. Cleared, every value forwards by its own entry.
+    pub entries: Vec<T>,
+    /// The index's bits of a value: below the class, or (no classes) all of them;
+    /// the rest are the class.
+    index: u32,
+}
+
+/// Where the class starts in a value, leaving the index 24 bits.
+const CLASS_SHIFT: u32 = 24;
+/// A value's bits without classes: values stay below `lwt_fib`'s `MAX_VALUE`
+/// (2^31 - 1), so the index is the whole value and the class reads 0.
+const WHOLE_VALUE: u32 = u32::MAX >> 1;
+/// The most classes one LPM has (class 127 would make values reach `MAX_VALUE`); an
+/// adjacency that comes later has none.
 const CLASSES: usize = 126;
 
-/// Numbers the distinct adjacencies of `adjs` (one per LPM entry, `None` for an entry
-/// that is more than forwarding to an adjacency), up to [`CLASSES`] of them: returns
-/// them, and each entry's class (from 1; 0: none), to put above [`CLASS_SHIFT`] in its
-/// value. With classes, forwarding reads its class's adjacency, one of a few hot ones,
-/// not one per route (a cache miss each at 100k routes). None beyond [`INDEX_MASK`]
-/// entries, whose indices need the class bits.
-pub(crate) fn adjacency_classes(adjs: &[Option<Adj>]) -> (Vec<Adj>, Vec<u32>) {
-    let mut classes = Vec::new();
-    let mut of = vec![0u32; adjs.len()];
-    if adjs.len() > INDEX_MASK as usize {
-        return (classes, of);
+impl<T> Default for AdjClasses<T> {
+    fn default() -> Self {
+        AdjClasses {
+            entries: Vec::new(),
+            index: WHOLE_VALUE,
+        }
     }
-    let mut by_adj: HashMap<Adj, u32> = HashMap::new();
-    for (c, a) in of.iter_mut().zip(adjs) {
-        let Some(a) = a else { continue };
-        *c = match by_adj.get(a) {
-            Some(&k) => k,
-            None if classes.len() < CLASSES => {
-                classes.push(*a);
-                by_adj.insert(*a, classes.len() as u32);
-                classes.len() as u32
-            }
-            None => 0,
-        };
+}
+
+impl<T> AdjClasses<T> {
+    /// Numbers the distinct adjacencies of the entries (`adjs[i]`: entry i's, `None`
+    /// when it is more than forwarding to one) and puts each value's class into it
+    /// (`values`: entry indices); `entry(i, adj)` makes a class's entry from its first
+    /// member `i`. No classes beyond 2^24 entries, whose indices need the bits.
+    pub(crate) fn number<'v>(
+        adjs: &[Option<Adj>],
+        values: impl IntoIterator<Item = &'v mut u32>,
+        entry: impl Fn(usize, Adj) -> T,
+    ) -> Self {
+        if adjs.len() > 1 << CLASS_SHIFT {
+            return Self::default();
+        }
+        let mut entries = Vec::new();
+        let mut by_adj: HashMap<Adj, u32> = HashMap::new();
+        let mut class_of = vec![0u32; adjs.len()];
+        for (i, (c, a)) in class_of.iter_mut().zip(adjs).enumerate() {
+            let Some(a) = a else { continue };
+            *c = match by_adj.get(a) {
+                Some(&k) => k,
+                None if entries.len() < CLASSES => {
+                    entries.push(entry(i, *a));
+                    by_adj.insert(*a, entries.len() as u32);
+                    entries.len() as u32
+                }
+                None => 0,
+            };
+        }
+        for v in values {
+            *v |= class_of[*v as usize] << CLASS_SHIFT;
+        }
+        AdjClasses {
+            entries,
+            index: (1 << CLASS_SHIFT) - 1,
+        }
     }
-    (classes, of)
+
+    /// The index of the entry a value names.
+    #[inline(always)]
+    pub fn index(&self, v: u32) -> usize {
+        (v & self.index) as usize
+    }
+
+    /// The entry of a value's class, if it has one.
+    #[inline(always)]
+    pub fn get(&self, v: u32) -> Option<&T> {
+        // Class 0 wraps to an index no class has.
+        self.entries
+            .get((((v & !self.index) >> CLASS_SHIFT) as usize).wrapping_sub(1))
+    }
 }
 
 impl Adj {
@@ -167,9 +215,8 @@ pub struct TableDp {
     /// landing on one (End.T's, End.DT6's) reads 24 bytes, not the route and then its
     /// next hop: two dependent cache misses at 100k routes.
     pub adj6: Vec<Option<Adj>>,
-    /// The adjacency classes of `fib6`'s values ([`adjacency_classes`]); empty: its
-    /// values are plain indices into `routes6`.
-    pub classes6: Vec<Adj>,
+    /// The adjacency classes of `fib6`'s values, whose indices are into `routes6`.
+    pub classes6: AdjClasses<Adj>,
     /// When a VRF owns this table: its L3 domain's flattened rule walk (see
     /// [`crate::flat`]), if the rules allow one.
     pub vrf4: Option<crate::flat::Flat<Fib4>>,
@@ -194,20 +241,14 @@ impl TableDp {
     /// The index into `routes6` of a `fib6` value.
     #[inline(always)]
     pub fn route6(&self, v: u32) -> usize {
-        if self.classes6.is_empty() {
-            v as usize
-        } else {
-            (v & INDEX_MASK) as usize
-        }
+        self.classes6.index(v)
     }
 
     /// The adjacency forwarding to a `fib6` value's route is, when that is all it is
     /// ([`RouteDp::adjacency`]): its class's, else the route's own.
     #[inline(always)]
     pub fn adjacency6(&self, v: u32) -> Option<&Adj> {
-        // Class 0 wraps to an index no class has.
-        let class = ((v >> CLASS_SHIFT) as usize).wrapping_sub(1);
-        (self.classes6.get(class)).or_else(|| self.adj6[self.route6(v)].as_ref())
+        (self.classes6.get(v)).or_else(|| self.adj6[self.route6(v)].as_ref())
     }
 }
 

@@ -28,8 +28,7 @@ use std::sync::Arc;
 use lwt_fib::{Fib4, Fib6};
 
 use crate::dataplane::{
-    Adj, CLASS_SHIFT, Dataplane, INDEX_MASK, RouteDp, RouteKind, RuleActionDp, RuleDp, TableDp,
-    adjacency_classes,
+    Adj, AdjClasses, Dataplane, RouteDp, RouteKind, RuleActionDp, RuleDp, TableDp,
 };
 use crate::lwt::Lwt;
 use crate::lwt::seg6::Seg6Encap;
@@ -73,18 +72,15 @@ pub struct FlatEnt {
 }
 
 /// One family's flattened walk: destination → value: the index of its entry in
-/// `results`, and above [`CLASS_SHIFT`] its adjacency class (0: none).
+/// `results`, with its adjacency class ([`AdjClasses`]).
 #[derive(Debug, Clone, Default)]
 pub struct Flat<F> {
     pub fib: F,
     pub results: Vec<FlatEnt>,
-    /// One entry per adjacency class: forwarding to that adjacency is all input
-    /// routing does with the results of the class (a plain unicast route with one
-    /// next hop, not a host entry). Each prefix keeps its own entry in `results` for
-    /// whoever needs its route; forwarding reads the class's entry instead, one of a
-    /// few hot ones, not one per route (a cache miss each at 100k routes). The
-    /// entry's `res` is one route of the class: read its `adj` only.
-    pub classes: Vec<FlatEnt>,
+    /// The results that forward to an adjacency (a plain unicast route with one next
+    /// hop, not a host entry), by adjacency: each class's entry is its first member's,
+    /// whose `res` is that route's: read its `adj` only.
+    pub classes: AdjClasses<FlatEnt>,
 }
 
 /// The entry of a lookup that matched no prefix.
@@ -100,17 +96,14 @@ impl<F> Flat<F> {
     /// The entry a lookup's answer names ([`NO_ROUTE`] for none).
     #[inline]
     pub fn entry(&self, found: Option<u32>) -> &FlatEnt {
-        found.map_or(&NO_ROUTE, |v| &self.results[(v & INDEX_MASK) as usize])
+        found.map_or(&NO_ROUTE, |v| &self.results[self.classes.index(v)])
     }
 
     /// The entry to forward by for a lookup's answer `v`: its adjacency class's, if
-    /// it has one (see [`Flat::classes`]; a walk whose classes are cleared forwards
-    /// by each result's own entry), else its own.
+    /// it has one, else its own.
     #[inline(always)]
     pub fn forwarding(&self, v: u32) -> &FlatEnt {
-        // Class 0 wraps to an index no class has.
-        let class = ((v >> CLASS_SHIFT) as usize).wrapping_sub(1);
-        (self.classes.get(class)).unwrap_or_else(|| &self.results[(v & INDEX_MASK) as usize])
+        (self.classes.get(v)).unwrap_or_else(|| &self.results[self.classes.index(v)])
     }
 }
 
@@ -132,7 +125,7 @@ impl Flat<Fib6> {
 type Pfx = (u128, u8);
 
 /// The LPM entries (prefix → value), the results and the adjacency classes.
-type Flattened = (Vec<(Pfx, u32)>, Vec<FlatEnt>, Vec<FlatEnt>);
+type Flattened = (Vec<(Pfx, u32)>, Vec<FlatEnt>, AdjClasses<FlatEnt>);
 
 fn covers(outer: Pfx, inner: Pfx) -> bool {
     outer.1 <= inner.1 && (outer.0 ^ inner.0) & mask(outer.1) == 0
@@ -291,24 +284,10 @@ fn flatten(dp: &Dataplane, v6: bool, vrf: Option<usize>) -> Option<Flattened> {
         });
         entries.push((u, id));
     }
-    // Values carry the index below CLASS_SHIFT: beyond that many results (a table of
-    // millions of distinct routes), the rule walk answers.
-    if results.len() > INDEX_MASK as usize {
-        return None;
-    }
     let adjs: Vec<Option<Adj>> = results.iter().map(|e| e.adj.filter(|_| !e.host)).collect();
-    let (classes, class_of) = adjacency_classes(&adjs);
-    // Each class's entry: its first member's (members are numbered in order).
-    let mut firsts = Vec::with_capacity(classes.len());
-    for (i, &c) in class_of.iter().enumerate() {
-        if c as usize > firsts.len() {
-            firsts.push(results[i].clone());
-        }
-    }
-    let classes = firsts;
-    for (_, v) in &mut entries {
-        *v |= class_of[*v as usize] << CLASS_SHIFT;
-    }
+    let classes = AdjClasses::number(&adjs, entries.iter_mut().map(|(_, v)| v), |i, _| {
+        results[i].clone()
+    });
     Some((entries, results, classes))
 }
 

@@ -595,10 +595,10 @@ fn precomputed_adjacencies_equal_per_packet_resolution() {
     assert!(hosts(&per_packet) > 2, "flattened results with adjacencies");
     // Forwarding by each result's own entry, not its adjacency class's.
     for f in per_packet.flat4.iter_mut() {
-        f.classes.clear();
+        f.classes.entries.clear();
     }
     for f in per_packet.flat6.iter_mut() {
-        f.classes.clear();
+        f.classes.entries.clear();
     }
     for e in per_packet.flat4.iter_mut().flat_map(|f| &mut f.results) {
         e.adj = None;

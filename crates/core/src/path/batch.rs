@@ -27,9 +27,7 @@ use lwt_wire::{Ipv4Packet, Ipv6Packet, checksum, ethertype, ip_proto};
 use super::output::Hop;
 use super::seg6local::{self, Next, Reroute};
 use super::{Cx, Verdict, Worker, ip4, ip6, lookup, seg6, vxlan};
-use crate::dataplane::{
-    Adj, CLASS_SHIFT, Dataplane, LinkDpKind, NextHopDp, RouteDp, RouteKind, TableDp,
-};
+use crate::dataplane::{Adj, Dataplane, LinkDpKind, NextHopDp, RouteDp, RouteKind, TableDp};
 use crate::flat::{Flat, FlatEnt, FlatRes, NO_ROUTE};
 use crate::lwt::Lwt;
 use crate::lwt::seg6local::{Action, Seg6Local};
@@ -694,7 +692,7 @@ fn table_round(early: &mut [Early<'_>], from: usize, t: &TableDp, grouped: &mut 
             *f = *r;
             // A class's adjacency is at hand; a route's own is fetched.
             if let Some(v) = r
-                && v >> CLASS_SHIFT == 0
+                && t.classes6.get(*v).is_none()
             {
                 prefetch(&t.adj6[t.route6(*v)]);
             }
