@@ -565,6 +565,51 @@ fn table_lookups_forward_through_each_routes_adjacency() {
     }
 }
 
+/// After End.T and End.DT6 (table mode) a multipath route chooses its next hop by the
+/// packet as the table looks it up (`seg6_lookup_any_nexthop`'s flow): the next
+/// segment, the inner packet. So one tunnel's flows (one outer header) spread over
+/// both paths, batched and single alike.
+#[test]
+fn table_multipath_hashes_the_packet_as_looked_up() {
+    let extra = "rule add to fc00:1::/32 lookup 90 prio 999\n";
+    let (r, dp) = router(extra);
+    let in0 = r.link_by_name("in0").expect("in0").ifindex;
+    let a: Ipv6Addr = "2001:db8::2".parse().expect("a");
+    for (behaviour, sid) in [("End.T", "fc00:1::5"), ("End.DT6", "fc00:1::7")] {
+        let sid: Ipv6Addr = sid.parse().expect("a");
+        // 16 flows to the multipath 2001:db8:102::/48, under one outer header.
+        let frames: Vec<Vec<u8>> = (1..=16u16)
+            .map(|n| {
+                let dst = Ipv6Addr::new(0x2001, 0xdb8, 0x102, 0, 0, 0, 0, n);
+                let packet = if behaviour == "End.T" {
+                    Ipv6::new(a, sid).with_srh(&srh_for_path(59, &[sid, dst]), &[])
+                } else {
+                    Ipv6::new(a, sid).packet(41, &Ipv6::new(a, dst).udp(1, 2, &[0; 8]))
+                };
+                ethernet_ip(HOST, IN_MAC, &packet)
+            })
+            .collect();
+        let mut w = Worker::new();
+        let mut bufs: Vec<PacketBuf> = frames.iter().map(|_| PacketBuf::new()).collect();
+        for (b, f) in bufs.iter_mut().zip(&frames) {
+            assert!(b.load(f, in0));
+        }
+        let mut batched = vec![Verdict::Consumed; frames.len()];
+        process_batch(&dp, &mut w, &mut bufs, &mut batched);
+        let mut links = std::collections::BTreeSet::new();
+        for (k, (f, v)) in frames.iter().zip(&batched).enumerate() {
+            let mut one = PacketBuf::new();
+            assert!(one.load(f, in0));
+            assert_eq!(process(&dp, &mut w, &mut one), *v, "{behaviour}, frame {k}");
+            let Verdict::Tx(oif) = *v else {
+                panic!("{behaviour}, frame {k}: {v:?}")
+            };
+            links.insert(oif);
+        }
+        assert_eq!(links.len(), 2, "{behaviour}: 16 flows over both next hops");
+    }
+}
+
 /// Adjacencies decided with the snapshot — a flattened result's (a gateway's or a
 /// static neighbour's host entry), End.X's, End.DX6's and End.DX4's — forward exactly
 /// as resolving the neighbour per packet does.

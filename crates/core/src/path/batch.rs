@@ -30,7 +30,7 @@ use super::{Cx, Verdict, Worker, ip4, ip6, lookup, seg6, vxlan};
 use crate::dataplane::{Adj, Dataplane, LinkDpKind, NextHopDp, RouteDp, RouteKind, TableDp};
 use crate::flat::{Flat, FlatEnt, FlatRes, NO_ROUTE};
 use crate::lwt::Lwt;
-use crate::lwt::seg6local::{Action, Seg6Local};
+use crate::lwt::seg6local::Seg6Local;
 use crate::packet::PacketBuf;
 use crate::vxlan::VxlanSock;
 
@@ -159,20 +159,16 @@ fn vector<'a>(dp: &'a Dataplane, w: &mut Worker, pkts: &mut [PacketBuf], out: &m
                 (None, Key::V6) => ip6::route_input_opts(cx, pkt, *src_mac, *local_ok),
                 (None, _) => ip4::route_input(cx, pkt),
             }),
-            (Early::Step(next, hash), _) => finish(dp, w, pkt, |cx, pkt| {
-                seg6local::perform(cx, pkt, *next, *hash)
-            }),
+            (Early::Step(next), _) => {
+                finish(dp, w, pkt, |cx, pkt| seg6local::perform(cx, pkt, *next))
+            }
             (
                 Early::Table {
-                    t,
-                    local_ok,
-                    hash,
-                    found,
-                    ..
+                    t, local_ok, found, ..
                 },
                 _,
             ) => finish(dp, w, pkt, |cx, pkt| {
-                seg6local::in_table(cx, pkt, t, *found, *local_ok, *hash)
+                seg6local::in_table(cx, pkt, t, *found, *local_ok)
             }),
         };
     }
@@ -200,7 +196,7 @@ fn behaviours<'a>(
     let (mut p4, mut p6) = (Passes::<u32>::new(), Passes::<u128>::new());
     for i in members(mask) {
         let pkt = &mut pkts[i];
-        let Some((sl, hash)) = ents[i].and_then(|e| sid_of(dp, e, pkt)) else {
+        let Some(sl) = ents[i].and_then(|e| sid_of(dp, e, pkt)) else {
             continue;
         };
         enter_l3(pkt);
@@ -215,9 +211,7 @@ fn behaviours<'a>(
             Ok(Next::Reroute(Reroute::V4 { via: Some(a), .. })) => *e = Early::Adj(a, Key::V4),
             // End.DX4's nh4 is the same key for every packet of the SID: its lookup
             // is cache-resident, there is nothing to overlap.
-            Ok(next @ Next::Reroute(Reroute::V4 { key: Some(_), .. })) => {
-                *e = Early::Step(next, hash)
-            }
+            Ok(next @ Next::Reroute(Reroute::V4 { key: Some(_), .. })) => *e = Early::Step(next),
             Ok(Next::Reroute(r)) => match flat_pass(dp, pkt, r) {
                 Some((domain, key, local_ok)) => {
                     let d = pkt.data();
@@ -241,7 +235,7 @@ fn behaviours<'a>(
                     };
                 }
                 // Its domain's walk is not flattened: `perform` routes it.
-                None => *e = Early::Step(Next::Reroute(r), hash),
+                None => *e = Early::Step(Next::Reroute(r)),
             },
             Ok(next @ Next::Table6 { table, local_ok }) => match dp.table(table) {
                 Some(t) => {
@@ -249,14 +243,13 @@ fn behaviours<'a>(
                         t,
                         dst: pkt.data()[24..40].try_into().expect("IPv6"),
                         local_ok,
-                        hash,
                         found: None,
                     }
                 }
                 // `perform` drops it (no such table).
-                None => *e = Early::Step(next, hash),
+                None => *e = Early::Step(next),
             },
-            Ok(next) => *e = Early::Step(next, hash),
+            Ok(next) => *e = Early::Step(next),
         }
     }
     look_up(dp, &p4, &p6, early);
@@ -581,7 +574,7 @@ enum Early<'a> {
     /// Forwarding through the SID's adjacency (of the family `Key`) is next.
     Adj(&'a Adj, Key),
     /// Another step than a batched routing pass is next.
-    Step(Next<'a>, u32),
+    Step(Next<'a>),
     /// A lookup of the IPv6 destination `dst` in table `t` is next, with the `fib6`
     /// value it found once the vector's round ran.
     Table {
@@ -589,22 +582,17 @@ enum Early<'a> {
         /// Bytes rather than a `u128`, whose alignment would grow every `Early`.
         dst: [u8; 16],
         local_ok: bool,
-        hash: u32,
         found: Option<u32>,
     },
 }
 
-/// The seg6local state and flow hash (0 where nothing reads it), when `e` leads input
-/// routing to a SID's behaviour (`routed` → `dispatch` → `unicast` → `lwt_input`).
+/// The seg6local state, when `e` leads input routing to a SID's behaviour (`routed` →
+/// `dispatch` → `unicast` → `lwt_input`).
 #[inline]
-fn sid_of<'a>(dp: &'a Dataplane, e: &'a FlatEnt, pkt: &PacketBuf) -> Option<(&'a Seg6Local, u32)> {
-    // The flow hash `route_input` computed: read only to choose among the SID route's
-    // next hops and, after End.T or End.DT6 in table mode, among the table's (`perform`);
-    // so computed only then, at most once.
-    let mut hash = None;
-    let sl = match e.sid.as_deref() {
+fn sid_of<'a>(dp: &'a Dataplane, e: &'a FlatEnt, pkt: &PacketBuf) -> Option<&'a Seg6Local> {
+    match e.sid.as_deref() {
         // The common case, one next hop: the result leads to the state directly.
-        Some(sl) => sl,
+        Some(sl) => Some(sl),
         None => {
             let FlatRes::Route { table, route } = e.res else {
                 return None;
@@ -613,20 +601,19 @@ fn sid_of<'a>(dp: &'a Dataplane, e: &'a FlatEnt, pkt: &PacketBuf) -> Option<(&'a
             if e.adj.is_some() || e.seg6.is_some() || r.kind != RouteKind::Unicast {
                 return None;
             }
+            // The flow hash `route_input` computed, read only to choose among the
+            // SID route's next hops.
             let h = if r.nexthops.len() > 1 {
-                *hash.insert(hash6(&pkt.data()[14..]))
+                hash6(&pkt.data()[14..])
             } else {
                 0
             };
             let Lwt::Seg6Local(sl) = lookup::select_nexthop(r, h)?.lwt.as_ref()? else {
                 return None;
             };
-            sl
+            Some(sl)
         }
-    };
-    let table = matches!(sl.action, Action::EndT | Action::EndDT6);
-    let hash = hash.unwrap_or_else(|| if table { hash6(&pkt.data()[14..]) } else { 0 });
-    Some((sl, hash))
+    }
 }
 
 /// The second lookup round of End.T and End.DT6 in table mode: each table's lookups in
@@ -829,8 +816,7 @@ fn hash4(d: &[u8]) -> u32 {
 /// The flow hash IPv6 `route_input` computes (with the flow label).
 #[inline(always)]
 fn hash6(d: &[u8]) -> u32 {
-    let label = u32::from_be_bytes([0, d[1] & 0x0f, d[2], d[3]]);
-    super::flow_hash(&d[8..24], &d[24..40], d[6]) ^ label
+    super::flow_hash6(d)
 }
 
 /// Read-only: is this received frame one the batched path takes (see

@@ -308,7 +308,7 @@ pub(crate) fn lwt_input(
     pkt.meta.tun = None;
     match lwt {
         crate::lwt::Lwt::Seg6(s) => seg6::input(cx, pkt, s, hash),
-        crate::lwt::Lwt::Seg6Local(sl) => seg6local::input(cx, pkt, sl, hash),
+        crate::lwt::Lwt::Seg6Local(sl) => seg6local::input(cx, pkt, sl),
         // No input redirect: callers check `has_input` first.
         crate::lwt::Lwt::IpTun(_) | crate::lwt::Lwt::Mpls(_) => {
             Verdict::Drop(DropReason::UnknownProtocol)
@@ -332,4 +332,12 @@ pub(crate) fn flow_hash(src: &[u8], dst: &[u8], proto: u8) -> u32 {
         }
     }
     (h ^ (h >> 32)) as u32
+}
+
+/// The flow hash of an IPv6 header (`ip`, at least 40 bytes), as IPv6 `route_input`
+/// computes it: addresses, next header and flow label.
+#[inline(always)]
+pub(crate) fn flow_hash6(ip: &[u8]) -> u32 {
+    let label = u32::from_be_bytes([0, ip[1] & 0x0f, ip[2], ip[3]]);
+    flow_hash(&ip[8..24], &ip[24..40], ip[6]) ^ label
 }

@@ -57,9 +57,9 @@ pub(crate) enum Reroute<'a> {
 
 pub(crate) type Step<'a> = Result<Next<'a>, DropReason>;
 
-pub(crate) fn input(cx: &mut Cx<'_>, pkt: &mut PacketBuf, sl: &Seg6Local, hash: u32) -> Verdict {
+pub(crate) fn input(cx: &mut Cx<'_>, pkt: &mut PacketBuf, sl: &Seg6Local) -> Verdict {
     match begin(cx, pkt, sl) {
-        Ok(next) => perform(cx, pkt, next, hash),
+        Ok(next) => perform(cx, pkt, next),
         Err(r) => Verdict::Drop(r),
     }
 }
@@ -98,7 +98,7 @@ fn behave<'a>(cx: &mut Cx<'_>, pkt: &mut PacketBuf, sl: &'a Seg6Local) -> Step<'
 }
 
 /// The step after the behaviour.
-pub(crate) fn perform(cx: &mut Cx<'_>, pkt: &mut PacketBuf, next: Next, hash: u32) -> Verdict {
+pub(crate) fn perform(cx: &mut Cx<'_>, pkt: &mut PacketBuf, next: Next) -> Verdict {
     match next {
         Next::Reroute(Reroute::V4 { via: Some(a), .. }) if default_domain(cx, pkt) => {
             ip4::forward_hop(cx, pkt, Hop::Adj(a))
@@ -111,7 +111,7 @@ pub(crate) fn perform(cx: &mut Cx<'_>, pkt: &mut PacketBuf, next: Next, hash: u3
         Next::Table6 { table, local_ok } => match cx.dp.table(table) {
             Some(t) => {
                 let dst = Ipv6Packet::new_unchecked(pkt.data()).dst_addr();
-                in_table(cx, pkt, t, t.fib6.lookup(u128::from(dst)), local_ok, hash)
+                in_table(cx, pkt, t, t.fib6.lookup(u128::from(dst)), local_ok)
             }
             // A table that does not exist is the blackhole.
             None => Verdict::Drop(DropReason::SidNoRoute),
@@ -122,14 +122,16 @@ pub(crate) fn perform(cx: &mut Cx<'_>, pkt: &mut PacketBuf, next: Next, hash: u3
 
 /// What a lookup in one table only (End.T, End.DT6 legacy mode) does with its answer,
 /// `found` (a `t.fib6` value): through the route's adjacency when it has one
-/// ([`TableDp::adjacency6`], one fetch), else from the route.
+/// ([`TableDp::adjacency6`], one fetch), else from the route. A multipath route
+/// chooses by the flow hash of the packet as looked up, as `seg6_lookup_any_nexthop`'s
+/// flow is (after End.T, the next segment; after End.DT6, the inner packet's header):
+/// hashed only then.
 pub(crate) fn in_table(
     cx: &mut Cx<'_>,
     pkt: &mut PacketBuf,
     t: &TableDp,
     found: Option<u32>,
     local_ok: bool,
-    hash: u32,
 ) -> Verdict {
     if let Some(a) = found.and_then(|v| t.adjacency6(v)) {
         return ip6::forward_hop(cx, pkt, Hop::Adj(a));
@@ -147,7 +149,10 @@ pub(crate) fn in_table(
         Some(r) if r.kind == RouteKind::Local && !local_ok => {
             Verdict::Drop(DropReason::SidLocalDelivery)
         }
-        Some(r) => ip6::dispatch(cx, pkt, r, hash, None),
+        Some(r) => {
+            let hash = super::flow_hash6(pkt.data());
+            ip6::dispatch(cx, pkt, r, hash, None)
+        }
     }
 }
 
