@@ -256,7 +256,7 @@ impl Router {
         }
         crate::path::vxlan_templates(&mut dp);
         resolve_seg6_outer_routes(&mut dp);
-        resolve_sid_adjacencies(&mut dp);
+        resolve_sids(&mut dp);
         crate::flat::attach_states(&mut dp);
         dp
     }
@@ -558,19 +558,24 @@ fn derive_states<T>(
     }
 }
 
-/// End.X / End.DX6 / End.DX4 next hops resolved to their adjacency (see
-/// [`crate::path::sid_adjacency`]).
-fn resolve_sid_adjacencies(dp: &mut Dataplane) {
+/// SID states resolved in the snapshot: End.X / End.DX6 / End.DX4 next hops to their
+/// adjacency (see [`crate::path::sid_adjacency`]), End.T / End.DT6 tables to their
+/// index (no table lookup by id per packet).
+fn resolve_sids(dp: &mut Dataplane) {
     derive_states(
         dp,
-        |dp, l| match l {
-            Lwt::Seg6Local(sl) => crate::path::sid_adjacency(dp, sl),
-            _ => None,
+        |dp, l| {
+            let Lwt::Seg6Local(sl) = l else { return None };
+            let adj = crate::path::sid_adjacency(dp, sl);
+            let table_at = sl.table.and_then(|id| dp.table_index.get(&id).copied());
+            (adj.is_some() || table_at.is_some()).then_some((adj, table_at))
         },
-        |l, adj| {
+        |l, (adj, table_at)| {
             if let Lwt::Seg6Local(sl) = l {
                 // Not yet shared: the flattened results attach it afterwards.
-                Arc::make_mut(sl).adj = Some(adj);
+                let sl = Arc::make_mut(sl);
+                sl.adj = adj;
+                sl.table_at = table_at.map(|i| i as u32);
             }
         },
     );

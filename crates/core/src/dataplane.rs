@@ -333,6 +333,12 @@ impl Dataplane {
         self.table_index.get(&id).map(|&i| &self.tables[i])
     }
 
+    /// The table at an index of `tables` resolved with the snapshot, if any.
+    #[inline]
+    pub(crate) fn table_at(&self, at: Option<u32>) -> Option<&TableDp> {
+        self.tables.get(at? as usize)
+    }
+
     /// Is `addr` configured on any link (`ipv6_chk_addr` / `inet_addr_type` == LOCAL,
     /// across L3 domains as the ICMP source choice uses them)?
     pub fn is_local(&self, addr: IpAddr) -> bool {

@@ -565,6 +565,63 @@ fn table_lookups_forward_through_each_routes_adjacency() {
     }
 }
 
+/// End.T and End.DT6 (table mode) resolve their table with the snapshot: to a table that
+/// does not exist the packet is dropped (the kernel's blackhole), and once a route
+/// creates the table the next snapshot forwards by it.
+#[test]
+fn table_behaviours_follow_their_table_into_each_snapshot() {
+    let sids = "rule add to fc00:1::/32 lookup 90 prio 999\n\
+         route add fc00:1::20/128 encap seg6local action End.T table 77 dev out0 table 90\n\
+         route add fc00:1::21/128 encap seg6local action End.DT6 table 77 dev out0 table 90\n";
+    let a: Ipv6Addr = "2001:db8::2".parse().expect("a");
+    let dst: Ipv6Addr = "2001:db8:100::9".parse().expect("a");
+    let frames = [
+        {
+            let sid: Ipv6Addr = "fc00:1::20".parse().expect("a");
+            let srh = srh_for_path(59, &[sid, dst]);
+            ethernet_ip(HOST, IN_MAC, &Ipv6::new(a, sid).with_srh(&srh, &[]))
+        },
+        {
+            let inner = Ipv6::new(a, dst).udp(1, 2, &[0; 8]);
+            let outer = Ipv6::new(a, "fc00:1::21".parse().expect("a"));
+            ethernet_ip(HOST, IN_MAC, &outer.packet(41, &inner))
+        },
+    ];
+    let table77 = "route add 2001:db8:100::/48 via fd01::2 dev out1 table 77\n";
+    for (extra, want) in [
+        (String::from(sids), None),
+        (format!("{sids}{table77}"), Some("out1")),
+    ] {
+        let (r, dp) = router(&extra);
+        let in0 = r.link_by_name("in0").expect("in0").ifindex;
+        let want = match want {
+            Some(l) => Verdict::Tx(r.link_by_name(l).expect("link").ifindex),
+            None => Verdict::Drop(lwt_core::DropReason::SidNoRoute),
+        };
+        for (k, v) in batched_and_single(&dp, in0, &frames).iter().enumerate() {
+            assert_eq!(*v, want, "frame {k}");
+        }
+    }
+}
+
+/// The verdicts of `frames` received on `iif`, in one batch; asserts that each frame
+/// alone gets the same.
+fn batched_and_single(dp: &Dataplane, iif: u32, frames: &[Vec<u8>]) -> Vec<Verdict> {
+    let mut w = Worker::new();
+    let mut bufs: Vec<PacketBuf> = frames.iter().map(|_| PacketBuf::new()).collect();
+    for (b, f) in bufs.iter_mut().zip(frames) {
+        assert!(b.load(f, iif));
+    }
+    let mut batched = vec![Verdict::Consumed; frames.len()];
+    process_batch(dp, &mut w, &mut bufs, &mut batched);
+    for (k, (f, v)) in frames.iter().zip(&batched).enumerate() {
+        let mut one = PacketBuf::new();
+        assert!(one.load(f, iif));
+        assert_eq!(process(dp, &mut w, &mut one), *v, "frame {k} alone");
+    }
+    batched
+}
+
 /// After End.T and End.DT6 (table mode) a multipath route chooses its next hop by the
 /// packet as the table looks it up (`seg6_lookup_any_nexthop`'s flow): the next
 /// segment, the inner packet. So one tunnel's flows (one outer header) spread over
@@ -589,19 +646,12 @@ fn table_multipath_hashes_the_packet_as_looked_up() {
                 ethernet_ip(HOST, IN_MAC, &packet)
             })
             .collect();
-        let mut w = Worker::new();
-        let mut bufs: Vec<PacketBuf> = frames.iter().map(|_| PacketBuf::new()).collect();
-        for (b, f) in bufs.iter_mut().zip(&frames) {
-            assert!(b.load(f, in0));
-        }
-        let mut batched = vec![Verdict::Consumed; frames.len()];
-        process_batch(&dp, &mut w, &mut bufs, &mut batched);
         let mut links = std::collections::BTreeSet::new();
-        for (k, (f, v)) in frames.iter().zip(&batched).enumerate() {
-            let mut one = PacketBuf::new();
-            assert!(one.load(f, in0));
-            assert_eq!(process(&dp, &mut w, &mut one), *v, "{behaviour}, frame {k}");
-            let Verdict::Tx(oif) = *v else {
+        for (k, v) in batched_and_single(&dp, in0, &frames)
+            .into_iter()
+            .enumerate()
+        {
+            let Verdict::Tx(oif) = v else {
                 panic!("{behaviour}, frame {k}: {v:?}")
             };
             links.insert(oif);

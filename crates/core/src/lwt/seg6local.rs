@@ -324,6 +324,9 @@ pub struct Seg6Local {
     /// End.X / End.DX6 / End.DX4: the adjacency nh6 (nh4) leads to from the default L3
     /// domain, set with the snapshot (`path::sid_adjacency`).
     pub adj: Option<crate::dataplane::Adj>,
+    /// End.T / End.DT6 legacy mode: `table`'s index in the snapshot's tables, set with
+    /// the snapshot (`None`: no such table).
+    pub table_at: Option<u32>,
 }
 
 impl Seg6Local {
@@ -353,6 +356,7 @@ impl Seg6Local {
             csid,
             slot,
             adj: None,
+            table_at: None,
         }
     }
 }

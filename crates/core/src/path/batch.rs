@@ -237,7 +237,7 @@ fn behaviours<'a>(
                 // Its domain's walk is not flattened: `perform` routes it.
                 None => *e = Early::Step(Next::Reroute(r)),
             },
-            Ok(next @ Next::Table6 { table, local_ok }) => match dp.table(table) {
+            Ok(next @ Next::Table6 { table, local_ok }) => match dp.table_at(table) {
                 Some(t) => {
                     *e = Early::Table {
                         t,

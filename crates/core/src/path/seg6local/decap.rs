@@ -107,7 +107,7 @@ pub(crate) fn dt6<'a>(cx: &mut Cx<'_>, pkt: &mut PacketBuf, sl: &'a Seg6Local) -
     Ok(match sl.vrf {
         Some(ifindex) => Next::Reroute(Reroute::Vrf { ifindex, v6: true }),
         None => Next::Table6 {
-            table: sl.table.unwrap_or(0),
+            table: sl.table_at,
             local_ok: true,
         },
     })

@@ -38,7 +38,7 @@ pub(crate) fn end_x<'a>(cx: &mut Cx<'_>, pkt: &mut PacketBuf, sl: &'a Seg6Local)
 pub(crate) fn end_t<'a>(cx: &mut Cx<'_>, pkt: &mut PacketBuf, sl: &'a Seg6Local) -> Step<'a> {
     next_segment(cx, pkt)?;
     Ok(Next::Table6 {
-        table: sl.table.unwrap_or(0),
+        table: sl.table_at,
         local_ok: false,
     })
 }

@@ -32,8 +32,9 @@ pub(crate) enum Next<'a> {
     /// neighbour is that address unless its route has a gateway (the kernel's
     /// KNOWN_NH). [`Seg6Local::adj`]: what that resolves to from the default L3 domain.
     Nexthop6(&'a Seg6Local),
-    /// Look up the destination in one table only.
-    Table6 { table: u32, local_ok: bool },
+    /// Look up the destination in one table only: the snapshot's tables' `table`-th
+    /// ([`Seg6Local::table_at`]; `None`: no such table).
+    Table6 { table: Option<u32>, local_ok: bool },
     /// Send the frame unchanged on a link (End.DX2).
     Tx(u32),
 }
@@ -108,7 +109,7 @@ pub(crate) fn perform(cx: &mut Cx<'_>, pkt: &mut PacketBuf, next: Next) -> Verdi
             Err(r) => Verdict::Drop(r),
         },
         Next::Nexthop6(sl) => toward6(cx, pkt, sl),
-        Next::Table6 { table, local_ok } => match cx.dp.table(table) {
+        Next::Table6 { table, local_ok } => match cx.dp.table_at(table) {
             Some(t) => {
                 let dst = Ipv6Packet::new_unchecked(pkt.data()).dst_addr();
                 in_table(cx, pkt, t, t.fib6.lookup(u128::from(dst)), local_ok)
