@@ -125,6 +125,7 @@ impl Router {
                 up: l.up,
                 kind,
                 l3_table,
+                l3_table_at: None,
                 l3_dev,
                 v4: l
                     .addrs
@@ -194,6 +195,11 @@ impl Router {
             t.fib6 = Fib6::build(&e6);
             dp.table_index.insert(id, dp.tables.len());
             dp.tables.push(t);
+        }
+        for l in dp.links.iter_mut().flatten() {
+            l.l3_table_at = l
+                .l3_table
+                .and_then(|t| Some(*dp.table_index.get(&t)? as u32));
         }
 
         let mut rules: Vec<&cfg::RuleSpec> = self.rules.iter().collect();

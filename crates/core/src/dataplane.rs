@@ -29,6 +29,9 @@ pub struct LinkDp {
     /// Table of the VRF this link belongs to (its own table for a VRF device): the
     /// l3mdev rule sends lookups for packets received here to that table.
     pub l3_table: Option<u32>,
+    /// `l3_table`'s index in the snapshot's tables, once they are built (`None` also
+    /// when no route is in that table).
+    pub l3_table_at: Option<u32>,
     /// ifindex of the VRF master (or of itself for a VRF device); 0 = default VRF.
     pub l3_dev: u32,
     pub v4: Vec<(Ipv4Addr, u8)>,

@@ -255,10 +255,10 @@ fn behaviours<'a>(
     look_up(dp, &p4, &p6, early);
 }
 
-/// The L3 domain (a VRF's table, `None`: the default), family and `local_ok` of the
-/// routing pass `r`, when that pass is keyed by the destination alone and its domain's
-/// walk is flattened; the VRF device then becomes the ingress, as in `reroute`. (The
-/// packet was received in the default domain: it was classified so.)
+/// The L3 domain (the index of a VRF's table, `None`: the default), family and
+/// `local_ok` of the routing pass `r`, when that pass is keyed by the destination alone
+/// and its domain's walk is flattened; the VRF device then becomes the ingress, as in
+/// `reroute`. (The packet was received in the default domain: it was classified so.)
 #[inline]
 fn flat_pass(dp: &Dataplane, pkt: &mut PacketBuf, r: Reroute) -> Option<(Option<u32>, Key, bool)> {
     let (domain, v6, local_ok, vrf) = match r {
@@ -267,7 +267,7 @@ fn flat_pass(dp: &Dataplane, pkt: &mut PacketBuf, r: Reroute) -> Option<(Option<
         Reroute::V4 { .. } => return None,
         Reroute::Vrf { ifindex, v6 } => {
             let link = dp.link(ifindex).filter(|l| l.kind == LinkDpKind::Vrf)?;
-            (Some(link.l3_table?), v6, true, Some(ifindex))
+            (Some(link.l3_table_at?), v6, true, Some(ifindex))
         }
     };
     let key = if v6 {
@@ -284,7 +284,8 @@ fn flat_pass(dp: &Dataplane, pkt: &mut PacketBuf, r: Reroute) -> Option<(Option<
 }
 
 /// Routing passes of one family to look up in flattened walks: each one's destination
-/// (as the FIB keys it), packet, and L3 domain (a VRF's table, `None`: the default).
+/// (as the FIB keys it), packet, and L3 domain (the index of a VRF's table, `None`: the
+/// default).
 struct Passes<K> {
     dst: [K; VECTOR],
     at: [u8; VECTOR],

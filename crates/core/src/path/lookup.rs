@@ -178,9 +178,13 @@ pub(crate) fn lookup<'a>(dp: &'a Dataplane, f: &Flow) -> Res<'a> {
 /// lookup, when that domain's walk was flattened.
 #[inline]
 pub(crate) fn flat_entry(dp: &Dataplane, l3_table: Option<u32>, dst: IpAddr) -> Option<&FlatEnt> {
+    let at = match l3_table {
+        Some(t) => Some(*dp.table_index.get(&t)? as u32),
+        None => None,
+    };
     let e = match dst {
-        IpAddr::V4(a) => domain4(dp, l3_table)?.lookup(a.into()),
-        IpAddr::V6(a) => domain6(dp, l3_table)?.lookup(a.into()),
+        IpAddr::V4(a) => domain4(dp, at)?.lookup(a.into()),
+        IpAddr::V6(a) => domain6(dp, at)?.lookup(a.into()),
     };
     past_l3mdev(dp, e, dst)
 }
@@ -198,21 +202,23 @@ pub(crate) fn past_l3mdev<'a>(
     }
 }
 
-/// The flattened IPv4 walk of the default L3 domain or of a VRF's (`l3_table`).
+/// The flattened IPv4 walk of the default L3 domain or of a VRF's (`at`: the index of
+/// its table in the snapshot's tables).
 #[inline]
-pub(crate) fn domain4(dp: &Dataplane, l3_table: Option<u32>) -> Option<&Flat<Fib4>> {
-    match l3_table {
+pub(crate) fn domain4(dp: &Dataplane, at: Option<u32>) -> Option<&Flat<Fib4>> {
+    match at {
         None => dp.flat4.as_ref(),
-        Some(t) => dp.table(t)?.vrf4.as_ref(),
+        Some(i) => dp.tables.get(i as usize)?.vrf4.as_ref(),
     }
 }
 
-/// The flattened IPv6 walk of the default L3 domain or of a VRF's (`l3_table`).
+/// The flattened IPv6 walk of the default L3 domain or of a VRF's (`at`, as for
+/// [`domain4`]).
 #[inline]
-pub(crate) fn domain6(dp: &Dataplane, l3_table: Option<u32>) -> Option<&Flat<Fib6>> {
-    match l3_table {
+pub(crate) fn domain6(dp: &Dataplane, at: Option<u32>) -> Option<&Flat<Fib6>> {
+    match at {
         None => dp.flat6.as_ref(),
-        Some(t) => dp.table(t)?.vrf6.as_ref(),
+        Some(i) => dp.tables.get(i as usize)?.vrf6.as_ref(),
     }
 }
 
