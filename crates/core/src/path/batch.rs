@@ -116,11 +116,13 @@ fn vector<'a>(dp: &'a Dataplane, w: &mut Worker, pkts: &mut [PacketBuf], out: &m
     let mut early: Option<[Early<'a>; VECTOR]> = None;
     if to_sids | to_local != 0 {
         let early = early.insert([Early::None; VECTOR]);
-        behaviours(dp, w, pkts, &ents, to_sids, early);
+        let tables = behaviours(dp, w, pkts, &ents, to_sids, early);
         if to_local != 0 && w.trace.is_none() {
             decapsulate(dp, w, pkts, &keys, to_local, early);
         }
-        second_round(&mut early[..n]);
+        if tables != 0 {
+            second_round(early, tables);
+        }
     }
     for (i, pkt) in pkts.iter_mut().enumerate() {
         let early = early.as_ref().map_or(&Early::None, |s| &s[i]);
@@ -182,7 +184,8 @@ fn landed<F>(flat: Option<&Flat<F>>, r: Option<u32>) -> Option<&FlatEnt> {
 }
 
 /// Runs the behaviour of each packet of `mask` (bit i: packet i) whose route is a SID's,
-/// up to what follows it.
+/// up to what follows it. Returns the packets whose table lookup is next
+/// ([`Early::Table`]).
 fn behaviours<'a>(
     dp: &'a Dataplane,
     w: &mut Worker,
@@ -190,8 +193,9 @@ fn behaviours<'a>(
     ents: &[Option<&'a FlatEnt>; VECTOR],
     mask: u32,
     early: &mut [Early<'a>; VECTOR],
-) {
+) -> u32 {
     let mut cx = Cx { dp, w };
+    let mut tables = 0;
     // The routing passes to look up in flattened walks, by family.
     let (mut p4, mut p6) = (Passes::<u32>::new(), Passes::<u128>::new());
     for i in members(mask) {
@@ -244,7 +248,8 @@ fn behaviours<'a>(
                         dst: pkt.data()[24..40].try_into().expect("IPv6"),
                         local_ok,
                         found: None,
-                    }
+                    };
+                    tables |= 1 << i;
                 }
                 // `perform` drops it (no such table).
                 None => *e = Early::Step(next),
@@ -253,6 +258,7 @@ fn behaviours<'a>(
         }
     }
     look_up(dp, &p4, &p6, early);
+    tables
 }
 
 /// The L3 domain (the index of a VRF's table, `None`: the default), family and
@@ -617,64 +623,44 @@ fn sid_of<'a>(dp: &'a Dataplane, e: &'a FlatEnt, pkt: &PacketBuf) -> Option<&'a 
     }
 }
 
-/// The second lookup round of End.T and End.DT6 in table mode: each table's lookups in
-/// one `lookup_batch`. (The routing passes were looked up as their behaviours ran.)
-fn second_round<'a>(early: &mut [Early<'a>]) {
-    let mut grouped = [false; VECTOR];
-    for i in 0..early.len() {
-        if grouped[i] {
-            continue;
-        }
-        if let Early::Table { t, .. } = &early[i] {
-            table_round(early, i, t, &mut grouped);
-        }
+/// The second lookup round of End.T and End.DT6 in table mode, for the packets of
+/// `tables` (each an [`Early::Table`]): each table's lookups in one `lookup_batch`. (The
+/// routing passes were looked up as their behaviours ran.)
+fn second_round(early: &mut [Early<'_>; VECTOR], tables: u32) {
+    let mut left = tables;
+    while left != 0 {
+        let Early::Table { t, .. } = early[left.trailing_zeros() as usize] else {
+            unreachable!("a table lookup is next for each packet of `tables`")
+        };
+        left &= !table_round(early, left, t);
     }
     // The table lookups' adjacencies were fetched in their round; the routes of those
     // that have none are fetched a link further, across the vector (as `warm` does).
-    for s in early.iter() {
+    for i in members(tables) {
         if let Early::Table {
             t, found: Some(v), ..
-        } = s
-            && t.adjacency6(*v).is_none()
+        } = early[i]
+            && t.adjacency6(v).is_none()
         {
-            prefetch(&t.routes6[t.route6(*v)]);
+            prefetch(&t.routes6[t.route6(v)]);
         }
     }
 }
 
-/// Looks up the keys of a group (`key` of each packet index in `idx`) in one batch.
-fn group_lookup<K: Copy + Default>(
-    idx: &[u8],
-    key: impl Fn(&u8) -> K,
-    lookup_batch: impl FnOnce(&[K], &mut [Option<u32>]),
-    found: &mut [Option<u32>; VECTOR],
-) {
-    let mut keys = [K::default(); VECTOR];
-    for (k, j) in keys.iter_mut().zip(idx) {
-        *k = key(j);
-    }
-    lookup_batch(&keys[..idx.len()], &mut found[..idx.len()]);
-}
-
-/// The lookups in table `t` of the vector, from packet `from` on, in one batch.
-fn table_round(early: &mut [Early<'_>], from: usize, t: &TableDp, grouped: &mut [bool; VECTOR]) {
-    let mut idx = [0u8; VECTOR];
-    let mut m = 0;
-    for (j, s) in early.iter().enumerate().skip(from) {
-        if let Early::Table { t: tj, .. } = s
-            && std::ptr::eq(*tj, t)
+/// The lookups in table `t` of the packets of `left` in one batch; returns those packets.
+fn table_round(early: &mut [Early<'_>; VECTOR], left: u32, t: &TableDp) -> u32 {
+    let (mut idx, mut keys, mut m, mut done) = ([0u8; VECTOR], [0u128; VECTOR], 0, 0);
+    for j in members(left) {
+        if let Early::Table { t: tj, dst, .. } = early[j]
+            && std::ptr::eq(tj, t)
         {
-            grouped[j] = true;
-            idx[m] = j as u8;
+            (idx[m], keys[m]) = (j as u8, u128::from_be_bytes(dst));
             m += 1;
+            done |= 1 << j;
         }
     }
-    let key = |j: &u8| match early[usize::from(*j)] {
-        Early::Table { dst, .. } => u128::from_be_bytes(dst),
-        _ => 0,
-    };
     let mut found = [None; VECTOR];
-    group_lookup(&idx[..m], key, |k, o| t.fib6.lookup_batch(k, o), &mut found);
+    t.fib6.lookup_batch(&keys[..m], &mut found[..m]);
     for (&j, r) in idx[..m].iter().zip(&found[..m]) {
         if let Early::Table { found: f, .. } = &mut early[usize::from(j)] {
             *f = *r;
@@ -686,6 +672,7 @@ fn table_round(early: &mut [Early<'_>], from: usize, t: &TableDp, grouped: &mut 
             }
         }
     }
+    done
 }
 
 /// For results that are more than an adjacency, the chain the path will read — route,
@@ -696,7 +683,7 @@ fn table_round(early: &mut [Early<'_>], from: usize, t: &TableDp, grouped: &mut 
 /// packets whose route is local.
 fn warm(dp: &Dataplane, keys: &[Key], ents: &[Option<&FlatEnt>]) -> (u32, u32) {
     let mut routes: [Option<&RouteDp>; VECTOR] = [None; VECTOR];
-    let mut sids = 0;
+    let (mut sids, mut any_route) = (0, false);
     for (i, e) in ents.iter().enumerate() {
         match e {
             Some(FlatEnt {
@@ -731,7 +718,11 @@ fn warm(dp: &Dataplane, keys: &[Key], ents: &[Option<&FlatEnt>]) -> (u32, u32) {
             let r = &list[*route as usize];
             prefetch(r);
             routes[i] = Some(r);
+            any_route = true;
         }
+    }
+    if !any_route {
+        return (sids, 0);
     }
     let mut hops: [Option<&NextHopDp>; VECTOR] = [None; VECTOR];
     let mut locals = 0;
