@@ -629,10 +629,10 @@ fn sid_of<'a>(dp: &'a Dataplane, e: &'a FlatEnt, pkt: &PacketBuf) -> Option<&'a 
 fn second_round(early: &mut [Early<'_>; VECTOR], tables: u32) {
     let mut left = tables;
     while left != 0 {
-        let Early::Table { t, .. } = early[left.trailing_zeros() as usize] else {
-            unreachable!("a table lookup is next for each packet of `tables`")
+        left &= match early[left.trailing_zeros() as usize] {
+            Early::Table { t, .. } => !table_round(early, left, t),
+            _ => left - 1,
         };
-        left &= !table_round(early, left, t);
     }
     // The table lookups' adjacencies were fetched in their round; the routes of those
     // that have none are fetched a link further, across the vector (as `warm` does).
