@@ -196,10 +196,13 @@ impl Router {
             dp.table_index.insert(id, dp.tables.len());
             dp.tables.push(t);
         }
-        for l in dp.links.iter_mut().flatten() {
-            l.l3_table_at = l
-                .l3_table
-                .and_then(|t| Some(*dp.table_index.get(&t)? as u32));
+        for i in 0..dp.links.len() {
+            let at = dp.links[i]
+                .as_ref()
+                .and_then(|l| dp.table_at_of(l.l3_table?));
+            if let Some(l) = &mut dp.links[i] {
+                l.l3_table_at = at;
+            }
         }
 
         let mut rules: Vec<&cfg::RuleSpec> = self.rules.iter().collect();
@@ -573,7 +576,7 @@ fn resolve_sids(dp: &mut Dataplane) {
         |dp, l| {
             let Lwt::Seg6Local(sl) = l else { return None };
             let adj = crate::path::sid_adjacency(dp, sl);
-            let table_at = sl.table.and_then(|id| dp.table_index.get(&id).copied());
+            let table_at = sl.table.and_then(|id| dp.table_at_of(id));
             (adj.is_some() || table_at.is_some()).then_some((adj, table_at))
         },
         |l, (adj, table_at)| {
@@ -581,7 +584,7 @@ fn resolve_sids(dp: &mut Dataplane) {
                 // Not yet shared: the flattened results attach it afterwards.
                 let sl = Arc::make_mut(sl);
                 sl.adj = adj;
-                sl.table_at = table_at.map(|i| i as u32);
+                sl.table_at = table_at;
             }
         },
     );

@@ -336,6 +336,11 @@ impl Dataplane {
         self.table_index.get(&id).map(|&i| &self.tables[i])
     }
 
+    /// The index in `tables` of table `id`, for state resolved with the snapshot.
+    pub(crate) fn table_at_of(&self, id: u32) -> Option<u32> {
+        self.table_index.get(&id).map(|&i| i as u32)
+    }
+
     /// The table at an index of `tables` resolved with the snapshot, if any.
     #[inline]
     pub(crate) fn table_at(&self, at: Option<u32>) -> Option<&TableDp> {

@@ -508,7 +508,7 @@ fn from_entry(
     e: &FlatEnt,
 ) -> Verdict {
     let v6 = matches!(key, Key::V6);
-    let hash = |d: &[u8]| if v6 { hash6(d) } else { hash4(d) };
+    let hash = |d: &[u8]| if v6 { super::flow_hash6(d) } else { hash4(d) };
     match (&e.adj, e.seg6.as_deref()) {
         (Some(a), _) if v6 => ip6::forward_hop(cx, pkt, Hop::Adj(a)),
         (Some(a), _) => ip4::forward_hop(cx, pkt, Hop::Adj(a)),
@@ -611,7 +611,7 @@ fn sid_of<'a>(dp: &'a Dataplane, e: &'a FlatEnt, pkt: &PacketBuf) -> Option<&'a 
             // The flow hash `route_input` computed, read only to choose among the
             // SID route's next hops.
             let h = if r.nexthops.len() > 1 {
-                hash6(&pkt.data()[14..])
+                super::flow_hash6(&pkt.data()[14..])
             } else {
                 0
             };
@@ -803,12 +803,6 @@ fn enter_l3(pkt: &mut PacketBuf) -> [u8; 6] {
 #[inline(always)]
 fn hash4(d: &[u8]) -> u32 {
     super::flow_hash(&d[12..16], &d[16..20], d[9])
-}
-
-/// The flow hash IPv6 `route_input` computes (with the flow label).
-#[inline(always)]
-fn hash6(d: &[u8]) -> u32 {
-    super::flow_hash6(d)
 }
 
 /// Read-only: is this received frame one the batched path takes (see

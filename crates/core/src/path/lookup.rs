@@ -179,7 +179,7 @@ pub(crate) fn lookup<'a>(dp: &'a Dataplane, f: &Flow) -> Res<'a> {
 #[inline]
 pub(crate) fn flat_entry(dp: &Dataplane, l3_table: Option<u32>, dst: IpAddr) -> Option<&FlatEnt> {
     let at = match l3_table {
-        Some(t) => Some(*dp.table_index.get(&t)? as u32),
+        Some(t) => Some(dp.table_at_of(t)?),
         None => None,
     };
     let e = match dst {
