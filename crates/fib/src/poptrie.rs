@@ -8,7 +8,8 @@
 //! ```text
 //!  key bits:  [skip][ stride ][skip][ stride ] ... [ single-prefix check ]
 //!                                                   (bit 0 = most significant)
-//!  root: u32 ──► leaf value, or NODE | index of a 32-byte Node in `nodes`
+//!  root ──► a leaf value; the root popcount node's 64 slots, expanded; a direct
+//!           root's skip, stride and base0; or the index of a 32-byte Node in `nodes`
 //!
 //!  Node: skip (the next s key bits must equal it, else the answer is slots[base0 - 1]:
 //!        path compression, one node instead of a chain) then, by kind:
@@ -151,10 +152,30 @@ enum Next {
     Leaf(u32),
 }
 
+/// How a lookup enters the trie, decided when it is built, so that no lookup reads and
+/// decodes the root node (every lookup's first step).
+#[derive(Clone, Debug)]
+enum Root {
+    /// No node (an empty table, or a default route alone): this leaf value for all.
+    Leaf(u32),
+    /// A popcount root without skip, expanded: its 64 slots as a slot holds them (a leaf
+    /// value, or `NODE |` a child), so the step is one load and no rank.
+    Expanded(Box<[u32; 64]>),
+    /// A direct root that is not long (a big IPv4 table's), as its node has it: the
+    /// key's top `skip` bits must equal `bits`, then `stride` bits index the slots.
+    Direct {
+        skip: u32,
+        bits: u64,
+        stride: u32,
+        base0: usize,
+    },
+    /// Any other root: `nodes[i]`.
+    Node(usize),
+}
+
 #[derive(Clone)]
 pub(crate) struct Poptrie<K> {
-    /// A leaf value, or `NODE |` the root node's index.
-    root: u32,
+    root: Root,
     nodes: Box<[Node]>,
     slots: Box<[u32]>,
     len: usize,
@@ -164,7 +185,7 @@ pub(crate) struct Poptrie<K> {
 impl<K: Key> Default for Poptrie<K> {
     fn default() -> Self {
         Poptrie {
-            root: NONE,
+            root: Root::Leaf(NONE),
             nodes: Box::new([]),
             slots: Box::new([]),
             len: 0,
@@ -203,8 +224,13 @@ impl<K: Key> Poptrie<K> {
         let field = n.meta & FIELD_MASK;
         let kind = n.meta >> KIND_SHIFT;
         if kind == SINGLE {
-            // No skip of its own: the compared bits are all in `wide`.
-            let inside = (key.top128() ^ n.wide()) >> (128 - field) == 0;
+            // No skip of its own: the compared bits are all in `wide`; an IPv4 node
+            // compares at most 32, all in its top half.
+            let inside = if K::BITS <= 64 {
+                (key.top64() ^ n.skip) >> (64 - field) == 0
+            } else {
+                (key.top128() ^ n.wide()) >> (128 - field) == 0
+            };
             return Next::Leaf((n.vector >> (32 * u32::from(inside))) as u32);
         }
         let w = key.top64();
@@ -260,21 +286,50 @@ impl<K: Key> Poptrie<K> {
         self.walk(key)
     }
 
+    /// The step at the root, for a table with nodes.
+    #[inline(always)]
+    fn first_step(&self, key: &mut K::Bits) -> Next {
+        match &self.root {
+            Root::Expanded(first) => {
+                let r = first[top(key.top64(), STRIDE)];
+                if r & NODE == 0 {
+                    return Next::Leaf(r);
+                }
+                *key = key.consume(STRIDE);
+                Next::Node((r & !NODE) as usize)
+            }
+            &Root::Direct {
+                skip,
+                bits,
+                stride,
+                base0,
+            } => {
+                let w = key.top64();
+                if (w ^ bits) & top_mask(skip) != 0 {
+                    return Next::Slot(base0 - 1);
+                }
+                *key = key.consume(skip + stride);
+                Next::Slot(base0 + top(w << skip, stride))
+            }
+            &Root::Node(i) => self.step(&self.nodes[i], key),
+            &Root::Leaf(v) => Next::Leaf(v),
+        }
+    }
+
     #[inline(always)]
     fn walk(&self, key: K) -> Option<u32> {
-        let mut r = self.root;
         let mut bits = key.bits();
-        while r & NODE != 0 {
-            let mut idx = (r & !NODE) as usize;
-            r = loop {
-                match self.step(&self.nodes[idx], &mut bits) {
-                    Next::Node(i) => idx = i,
-                    Next::Slot(i) => break self.slots[i],
-                    Next::Leaf(v) => return decode(v),
-                }
-            };
+        let mut next = self.first_step(&mut bits);
+        loop {
+            next = match next {
+                Next::Node(i) => self.step(&self.nodes[i], &mut bits),
+                Next::Slot(i) => match self.slots[i] {
+                    r if r & NODE != 0 => Next::Node((r & !NODE) as usize),
+                    leaf => return decode(leaf),
+                },
+                Next::Leaf(v) => return decode(v),
+            }
         }
-        decode(r)
     }
 
     /// Looks up `keys[i]` into `out[i]`.
@@ -311,13 +366,12 @@ impl<K: Key> Poptrie<K> {
     fn batch(&self, keys: &[K], out: &mut [Option<u32>]) {
         const GROUP: usize = 32;
         const HOT: u32 = 2;
-        if self.root & NODE == 0 || self.memory_bytes() < CACHED {
+        if matches!(self.root, Root::Leaf(_)) || self.memory_bytes() < CACHED {
             for (k, o) in keys.iter().zip(out.iter_mut()) {
                 *o = self.walk(*k);
             }
             return;
         }
-        let root = (self.root & !NODE) as usize;
         for (keys, out) in keys.chunks(GROUP).zip(out.chunks_mut(GROUP)) {
             // Per lookup: where it is, as a slot holds it (`NODE |` a `nodes` index,
             // or a `slots` index), and its unconsumed key bits. `live`: one bit per
@@ -327,7 +381,7 @@ impl<K: Key> Poptrie<K> {
             let mut live = 0u32;
             for (i, key) in keys.iter().enumerate() {
                 let mut b = key.bits();
-                let mut next = self.step(&self.nodes[root], &mut b);
+                let mut next = self.first_step(&mut b);
                 for _ in 1..HOT {
                     match next {
                         Next::Node(j) => next = self.step(&self.nodes[j], &mut b),
@@ -388,6 +442,10 @@ impl<K: Key> Poptrie<K> {
     }
 
     pub(crate) fn memory_bytes(&self) -> usize {
-        size_of::<Self>() + size_of_val(&*self.nodes) + size_of_val(&*self.slots)
+        let first = match &self.root {
+            Root::Expanded(f) => size_of_val(&**f),
+            _ => 0,
+        };
+        size_of::<Self>() + first + size_of_val(&*self.nodes) + size_of_val(&*self.slots)
     }
 }

@@ -829,7 +829,9 @@ fn classify_frame(dp: &Dataplane, pkt: &PacketBuf) -> Key {
     if !link.up || link.l3_table.is_some() || d.len() < 34 {
         return Key::Full;
     }
-    if d[..6] != link.mac {
+    // As arrays, compared in two loads (a slice is compared through its length).
+    let dst: [u8; 6] = d[..6].try_into().expect("34 bytes");
+    if dst != link.mac {
         return Key::Full;
     }
     match u16::from_be_bytes([d[12], d[13]]) {

@@ -5,7 +5,8 @@ use core::ops::Range;
 
 use super::{
     DIRECT, DIRECT_DENSITY, FIELD_BITS, FIELD_MASK, KIND_SHIFT, LONG_SKIP_SHIFT, MAX_SKIP,
-    MAX_VALUE, MIN_DIRECT, NODE, NONE, Node, POPCOUNT, Poptrie, SINGLE, STRIDE, top, top_mask,
+    MAX_VALUE, MIN_DIRECT, NODE, NONE, Node, POPCOUNT, Poptrie, Root, SINGLE, SKIP_MASK, STRIDE,
+    top, top_mask,
 };
 use crate::key::Key;
 
@@ -51,11 +52,11 @@ impl<K: Key> Poptrie<K> {
             _ => (NONE, &uniq[..]),
         };
         let root = if rest.is_empty() {
-            dflt
+            Root::Leaf(dflt)
         } else {
             let idx = b.alloc(1);
             b.fill(idx, 0, rest, dflt);
-            NODE | idx as u32
+            b.root(idx)
         };
         Poptrie {
             root,
@@ -64,6 +65,36 @@ impl<K: Key> Poptrie<K> {
             len: uniq.len(),
             _key: PhantomData,
         }
+    }
+}
+
+impl<K: Key> Builder<K> {
+    /// How lookups enter root node `idx` (see [`Root`]).
+    fn root(&self, idx: usize) -> Root {
+        let n = self.nodes[idx];
+        let (kind, field) = (n.meta >> KIND_SHIFT, n.meta & FIELD_MASK);
+        let skip = (n.meta >> FIELD_BITS) & SKIP_MASK;
+        match kind {
+            DIRECT if field >> LONG_SKIP_SHIFT == 0 => {
+                return Root::Direct {
+                    skip,
+                    bits: n.skip,
+                    stride: field,
+                    base0: n.base0 as usize,
+                };
+            }
+            POPCOUNT if skip == 0 => {}
+            _ => return Root::Node(idx),
+        }
+        let rank = |v: u64, i: u32| (v & super::upto(i)).count_ones() - 1;
+        let slots = (0..1u32 << STRIDE).map(|i| {
+            if n.vector & 1 << i != 0 {
+                NODE | (field + rank(n.vector, i))
+            } else {
+                self.slots[(n.base0 + rank(n.leafvec, i)) as usize]
+            }
+        });
+        Root::Expanded(slots.collect::<Vec<_>>().try_into().expect("64 slots"))
     }
 }
 
