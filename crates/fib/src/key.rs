@@ -32,6 +32,8 @@ pub(crate) trait Key:
 /// consumed bits shift out and zeros shift in. Carrying them (rather than a bit
 /// position) makes each read a plain load, and a step pays one shift.
 pub(crate) trait Bits: Copy + Default {
+    /// The bits whose next 64 are `w`, the rest zero.
+    fn from_top64(w: u64) -> Self;
     /// The next 64 bits.
     fn top64(self) -> u64;
     /// The next 128 bits.
@@ -41,6 +43,10 @@ pub(crate) trait Bits: Copy + Default {
 }
 
 impl Bits for u64 {
+    #[inline(always)]
+    fn from_top64(w: u64) -> Self {
+        w
+    }
     #[inline(always)]
     fn top64(self) -> u64 {
         self
@@ -56,6 +62,10 @@ impl Bits for u64 {
 }
 
 impl Bits for u128 {
+    #[inline(always)]
+    fn from_top64(w: u64) -> Self {
+        u128::from(w) << 64
+    }
     #[inline(always)]
     fn top64(self) -> u64 {
         (self >> 64) as u64

@@ -154,7 +154,7 @@ enum Next {
 
 /// How a lookup enters the trie, decided when it is built, so that no lookup reads and
 /// decodes the root node (every lookup's first step).
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 enum Root {
     /// No node (an empty table, or a default route alone): this leaf value for all.
     Leaf(u32),
@@ -171,6 +171,17 @@ enum Root {
     },
     /// Any other root: `nodes[i]`.
     Node(usize),
+}
+
+impl Root {
+    fn kind(&self) -> &'static str {
+        match self {
+            Root::Leaf(_) => "leaf",
+            Root::Expanded(_) => "expanded",
+            Root::Direct { .. } => "direct",
+            Root::Node(_) => "node",
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -204,6 +215,7 @@ impl<K: Key> fmt::Debug for Poptrie<K> {
         };
         f.debug_struct("Poptrie")
             .field("prefixes", &self.len)
+            .field("root", &self.root.kind())
             .field("nodes", &self.nodes.len())
             .field("direct_nodes", &kind(DIRECT))
             .field("single_nodes", &kind(SINGLE))
@@ -366,7 +378,8 @@ impl<K: Key> Poptrie<K> {
     fn batch(&self, keys: &[K], out: &mut [Option<u32>]) {
         const GROUP: usize = 32;
         const HOT: u32 = 2;
-        if matches!(self.root, Root::Leaf(_)) || self.memory_bytes() < CACHED {
+        // (A table without nodes is far below `CACHED`.)
+        if self.memory_bytes() < CACHED {
             for (k, o) in keys.iter().zip(out.iter_mut()) {
                 *o = self.walk(*k);
             }

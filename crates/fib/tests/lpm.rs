@@ -245,12 +245,13 @@ fn large_tables_match_reference() {
         .collect();
     let random4: Vec<u32> = (0..2000).map(|_| next() as u32).collect();
     check4(&t4, &random4).unwrap();
-    // All under 0.0.0.0/2: a direct root behind a skip, which three in four of the
-    // random addresses miss.
-    let under: Vec<(u32, u8, u32)> = t4
-        .iter()
-        .map(|&(k, l, v)| (k & 0x3FFF_FFFF, l.max(2), v))
+    // All under 0.0.0.0/2: a direct root behind a 2-bit skip, which three in four of
+    // the random addresses miss.
+    let under: Vec<(u32, u8, u32)> = (0..5000)
+        .map(|i| (next() as u32 >> 2, lens4[i % 10], i as u32))
         .collect();
+    let dbg = format!("{:?}", Fib4::build(&under));
+    assert!(dbg.contains("root: \"direct\""), "{dbg}");
     check4(&under, &random4).unwrap();
 
     let lens6 = [16u8, 32, 48, 48, 56, 64, 64, 96, 127, 128];
@@ -264,6 +265,22 @@ fn large_tables_match_reference() {
     let random6: Vec<u128> = (0..2000)
         .map(|_| top << 112 | (next() as u128) << 64 | next() as u128)
         .collect();
+    check6(&t6, &random6).unwrap();
+    // Under 2000::/4 and fd00::/8, as a router's global and local prefixes: a popcount
+    // root without skip, which lookups enter through its expanded slots.
+    let mut spread = |i: usize| {
+        let k = (next() as u128) << 64 | next() as u128;
+        match i % 2 {
+            0 => 0x2 << 124 | k >> 4,
+            _ => 0xfd << 120 | k >> 8,
+        }
+    };
+    let t6: Vec<(u128, u8, u32)> = (0..5000)
+        .map(|i| (spread(i), lens6[i % 10], i as u32))
+        .collect();
+    let random6: Vec<u128> = (0..2000).map(&mut spread).chain(random6).collect();
+    let dbg = format!("{:?}", Fib6::build(&t6));
+    assert!(dbg.contains("root: \"expanded\""), "{dbg}");
     check6(&t6, &random6).unwrap();
 }
 

@@ -5,10 +5,10 @@ use core::ops::Range;
 
 use super::{
     DIRECT, DIRECT_DENSITY, FIELD_BITS, FIELD_MASK, KIND_SHIFT, LONG_SKIP_SHIFT, MAX_SKIP,
-    MAX_VALUE, MIN_DIRECT, NODE, NONE, Node, POPCOUNT, Poptrie, Root, SINGLE, SKIP_MASK, STRIDE,
-    top, top_mask,
+    MAX_VALUE, MIN_DIRECT, NODE, NONE, Next, Node, POPCOUNT, Poptrie, Root, SINGLE, SKIP_MASK,
+    STRIDE, top, top_mask,
 };
-use crate::key::Key;
+use crate::key::{Bits, Key};
 
 impl<K: Key> Poptrie<K> {
     /// Builds the table; direct nodes have a stride of at most `max_direct` bits.
@@ -56,45 +56,44 @@ impl<K: Key> Poptrie<K> {
         } else {
             let idx = b.alloc(1);
             b.fill(idx, 0, rest, dflt);
-            b.root(idx)
+            Root::Node(idx)
         };
-        Poptrie {
+        let mut trie = Poptrie {
             root,
             nodes: b.nodes.into_boxed_slice(),
             slots: b.slots.into_boxed_slice(),
             len: uniq.len(),
             _key: PhantomData,
+        };
+        if let Root::Node(idx) = trie.root {
+            trie.root = trie.entry(idx);
         }
+        trie
     }
-}
 
-impl<K: Key> Builder<K> {
     /// How lookups enter root node `idx` (see [`Root`]).
-    fn root(&self, idx: usize) -> Root {
-        let n = self.nodes[idx];
+    fn entry(&self, idx: usize) -> Root {
+        let n = &self.nodes[idx];
         let (kind, field) = (n.meta >> KIND_SHIFT, n.meta & FIELD_MASK);
         let skip = (n.meta >> FIELD_BITS) & SKIP_MASK;
         match kind {
-            DIRECT if field >> LONG_SKIP_SHIFT == 0 => {
-                return Root::Direct {
-                    skip,
-                    bits: n.skip,
-                    stride: field,
-                    base0: n.base0 as usize,
-                };
-            }
-            POPCOUNT if skip == 0 => {}
-            _ => return Root::Node(idx),
+            DIRECT if field >> LONG_SKIP_SHIFT == 0 => Root::Direct {
+                skip,
+                bits: n.skip,
+                stride: field,
+                base0: n.base0 as usize,
+            },
+            // Each slot as the node's own step finds it for keys starting with its bits.
+            POPCOUNT if skip == 0 => Root::Expanded(Box::new(core::array::from_fn(|i| {
+                let mut bits = K::Bits::from_top64((i as u64) << (64 - STRIDE));
+                match self.step(n, &mut bits) {
+                    Next::Node(j) => NODE | j as u32,
+                    Next::Slot(j) => self.slots[j],
+                    Next::Leaf(v) => v,
+                }
+            }))),
+            _ => Root::Node(idx),
         }
-        let rank = |v: u64, i: u32| (v & super::upto(i)).count_ones() - 1;
-        let slots = (0..1u32 << STRIDE).map(|i| {
-            if n.vector & 1 << i != 0 {
-                NODE | (field + rank(n.vector, i))
-            } else {
-                self.slots[(n.base0 + rank(n.leafvec, i)) as usize]
-            }
-        });
-        Root::Expanded(slots.collect::<Vec<_>>().try_into().expect("64 slots"))
     }
 }
 
