@@ -711,3 +711,57 @@ fn precomputed_adjacencies_equal_per_packet_resolution() {
         assert_eq!(a, b, "batched: {batched}");
     }
 }
+
+/// With `seg6_flowlabel` 1 an encapsulation's outer flow label is the flow's hash
+/// (`seg6_make_flowlabel`), with 0 the inner IPv6 packet's (0 for IPv4): for `encap
+/// seg6` routes (IPv4 and IPv6 inner) and End.B6.Encaps, batched and single alike.
+#[test]
+fn outer_flow_labels_follow_seg6_flowlabel() {
+    let a: Ipv6Addr = "2001:db8::2".parse().expect("a");
+    let sid: Ipv6Addr = "fc00:1::f".parse().expect("sid");
+    let mut frames = Vec::new();
+    for n in 1..=16u16 {
+        let d6 = Ipv6Addr::new(0x2001, 0xdb8, 0x107, 0, 0, 0, 0, n);
+        frames.push(Ipv6::new(a, d6).flow_label(7).udp(1, 2, &[0; 8]));
+        let d4 = Ipv4Addr::new(10, 107, 0, n as u8);
+        frames.push(Ipv4::new(Ipv4Addr::new(10, 0, 0, 2), d4).udp(1, 2, &[0; 8]));
+        let d6 = Ipv6Addr::new(0x2001, 0xdb8, 0x100, 0, 0, 0, 0, n);
+        frames.push(
+            Ipv6::new(a, sid)
+                .flow_label(7)
+                .with_srh(&srh_for_path(59, &[sid, d6]), &[]),
+        );
+    }
+    // The outer IPv6 header's flow label, by frame kind (encap.red of IPv6, encap of
+    // IPv4, End.B6.Encaps), over every frame forwarded.
+    let labels = |flowlabel: i8| {
+        let extra = format!(
+            "rule add to fc00:1::/32 lookup 90 prio 999\nsysctl -w net.ipv6.seg6_flowlabel={flowlabel}\n"
+        );
+        let (r, dp) = router(&extra);
+        let in0 = r.link_by_name("in0").expect("in0").ifindex;
+        let frames: Vec<(u32, Vec<u8>)> = frames
+            .iter()
+            .map(|p| (in0, ethernet_ip(HOST, IN_MAC, p)))
+            .collect();
+        let single = run(&dp, &frames, false, &mut Rng::new(5));
+        let batched = run(&dp, &frames, true, &mut Rng::new(5));
+        for (k, (a, b)) in single.out.iter().zip(&batched.out).enumerate() {
+            assert_eq!(a, b, "seg6_flowlabel {flowlabel}, frame {k}");
+        }
+        assert_eq!(single, batched, "seg6_flowlabel {flowlabel}");
+        let mut kinds = [const { Vec::new() }; 3];
+        for (k, (v, f)) in single.out.iter().enumerate() {
+            assert!(matches!(v, Verdict::Tx(_)), "frame {k}: {v:?}");
+            assert_eq!(f[12..14], [0x86, 0xdd], "frame {k}: an IPv6 outer header");
+            kinds[k % 3].push(u32::from_be_bytes([0, f[15] & 0xf, f[16], f[17]]));
+        }
+        kinds
+    };
+    for (kind, labels) in labels(1).iter().enumerate() {
+        let distinct: std::collections::BTreeSet<_> = labels.iter().collect();
+        assert!(distinct.len() > 8, "kind {kind}: hashed labels {labels:x?}");
+    }
+    assert_eq!(labels(0), [vec![7; 16], vec![0; 16], vec![7; 16]]);
+    assert_eq!(labels(-1), [vec![0; 16], vec![0; 16], vec![0; 16]]);
+}

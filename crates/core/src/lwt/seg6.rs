@@ -248,6 +248,14 @@ impl Seg6Encap {
         (self.mtu as usize).saturating_sub(self.headroom)
     }
 
+    /// Whether [`apply`](Self::apply) reads its flow hash: only for a flow label
+    /// derived from it (`seg6_make_flowlabel` hashes only then), so a caller whose hash
+    /// would serve nothing else need not compute it.
+    #[inline]
+    pub fn hashes_flow(&self) -> bool {
+        self.flowlabel > 0
+    }
+
     /// The outer destination (first segment) for encap modes.
     pub fn outer_dst(&self) -> Option<Ipv6Addr> {
         (self.mode != Mode::Inline)

@@ -514,7 +514,8 @@ fn from_entry(
         (Some(a), _) => ip4::forward_hop(cx, pkt, Hop::Adj(a)),
         (None, Some(s)) => {
             pkt.meta.tun = None;
-            seg6::input(cx, pkt, s, hash(pkt.data()))
+            let hash = if s.hashes_flow() { hash(pkt.data()) } else { 0 };
+            seg6::input(cx, pkt, s, hash)
         }
         (None, None) => {
             let (res, hash) = (lookup::res(cx.dp, e.res, v6), hash(pkt.data()));
