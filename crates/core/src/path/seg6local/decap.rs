@@ -11,13 +11,22 @@ use crate::path::Cx;
 
 /// `decap_and_validate`: an SRH, if any, must have SL 0 (and pass the HMAC check); the
 /// inner header `proto` must be found; everything before it is removed.
+#[inline]
 fn decap(cx: &Cx<'_>, pkt: &mut PacketBuf, proto: u8) -> Result<(), DropReason> {
     // The common case: `proto` (never an extension header) right after the IPv6 header.
-    // The walks below stop there at once and agree: no SRH, the inner header at 40.
+    // The walks of `decap_walk` stop there at once and agree: no SRH, the inner header
+    // at 40.
     if pkt.data().get(6) == Some(&proto) {
         pkt.pull_front(lwt_wire::ipv6::HEADER_LEN);
         return Ok(());
     }
+    decap_walk(cx, pkt, proto)
+}
+
+/// [`decap`] beyond the common case: the extension header walks. Kept out of line so
+/// that the common case inlines without the walks' register saves.
+#[inline(never)]
+fn decap_walk(cx: &Cx<'_>, pkt: &mut PacketBuf, proto: u8) -> Result<(), DropReason> {
     let ip = Ipv6Packet::new_unchecked(pkt.data());
     if let Some(off) = ip.find_routing_header() {
         let rest = &pkt.data()[off..];
