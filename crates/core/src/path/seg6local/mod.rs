@@ -67,6 +67,7 @@ pub(crate) fn input(cx: &mut Cx<'_>, pkt: &mut PacketBuf, sl: &Seg6Local) -> Ver
 
 /// The behaviour, counted under the SID: what is left to do, or the drop. (A `Step`
 /// comes back as is: mapping it to another enum re-encodes it field by field.)
+#[inline(always)]
 pub(crate) fn begin<'a>(cx: &mut Cx<'_>, pkt: &mut PacketBuf, sl: &'a Seg6Local) -> Step<'a> {
     let len = pkt.len();
     let step = if pkt.data().first().map(|b| b >> 4) != Some(6) {
