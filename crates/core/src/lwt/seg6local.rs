@@ -304,30 +304,39 @@ fn flavor_names(ops: u32) -> String {
         .join(", ")
 }
 
-/// A compiled seg6local nexthop.
+/// A compiled seg6local nexthop. Laid out in declaration order (`repr(C)`): what the
+/// behaviours read per packet comes first and fills the first cache line, the one the
+/// batched path fetches ahead; the binding SIDs' encapsulation, three lines of its own,
+/// comes last. (Rust's own order put it first, and those fields two lines further.)
 #[derive(Debug, Clone)]
+#[repr(C)]
 pub struct Seg6Local {
     pub action: Action,
-    pub table: Option<u32>,
-    /// VRF device for the VRF modes (0 if it is gone).
-    pub vrf: Option<u32>,
-    pub nh4: Option<Ipv4Addr>,
-    pub nh6: Option<Ipv6Addr>,
-    pub oif: Option<u32>,
-    /// End.B6 (inserted like inline mode) / End.B6.Encaps (pushed like encap mode).
-    pub srh: Option<Seg6Encap>,
     pub psp: bool,
     /// NEXT-CSID (locator block, node function) lengths in bytes.
     pub csid: Option<(u8, u8)>,
     /// The route's counter slot.
     pub slot: u32,
-    /// End.X / End.DX6 / End.DX4: the adjacency nh6 (nh4) leads to from the default L3
-    /// domain, set with the snapshot (`path::sid_adjacency`).
-    pub adj: Option<crate::dataplane::Adj>,
+    /// VRF device for the VRF modes (0 if it is gone).
+    pub vrf: Option<u32>,
     /// End.T / End.DT6 legacy mode: `table`'s index in the snapshot's tables, set with
     /// the snapshot (`None`: no such table).
     pub table_at: Option<u32>,
+    pub nh4: Option<Ipv4Addr>,
+    /// End.X / End.DX6 / End.DX4: the adjacency nh6 (nh4) leads to from the default L3
+    /// domain, set with the snapshot (`path::sid_adjacency`).
+    pub adj: Option<crate::dataplane::Adj>,
+    pub nh6: Option<Ipv6Addr>,
+    pub table: Option<u32>,
+    pub oif: Option<u32>,
+    /// End.B6 (inserted like inline mode) / End.B6.Encaps (pushed like encap mode).
+    pub srh: Option<Seg6Encap>,
 }
+
+/// The fields every behaviour reads lie in the first cache line.
+const _: () = assert!(
+    std::mem::offset_of!(Seg6Local, adj) + size_of::<Option<crate::dataplane::Adj>>() <= 64
+);
 
 impl Seg6Local {
     /// Compiles a validated encap; name resolution is done by the caller.
