@@ -128,6 +128,7 @@ pub(crate) fn perform(cx: &mut Cx<'_>, pkt: &mut PacketBuf, next: Next) -> Verdi
 /// chooses by the flow hash of the packet as looked up, as `seg6_lookup_any_nexthop`'s
 /// flow is (after End.T, the next segment; after End.DT6, the inner packet's header):
 /// hashed only then.
+#[inline]
 pub(crate) fn in_table(
     cx: &mut Cx<'_>,
     pkt: &mut PacketBuf,
@@ -138,6 +139,19 @@ pub(crate) fn in_table(
     if let Some(a) = found.and_then(|v| t.adjacency6(v)) {
         return ip6::forward_hop(cx, pkt, Hop::Adj(a));
     }
+    by_route(cx, pkt, t, found, local_ok)
+}
+
+/// [`in_table`] beyond an adjacency: from the route (or the null entry). Out of line,
+/// so that forwarding through an adjacency inlines without its register saves.
+#[inline(never)]
+fn by_route(
+    cx: &mut Cx<'_>,
+    pkt: &mut PacketBuf,
+    t: &TableDp,
+    found: Option<u32>,
+    local_ok: bool,
+) -> Verdict {
     match found.map(|v| &t.routes6[t.route6(v)]) {
         // The table's null entry: ICMPv6 no route, as `ip6_pkt_discard` sends.
         None => icmp::error6(
