@@ -662,10 +662,13 @@ fn table_multipath_hashes_the_packet_as_looked_up() {
 
 /// Adjacencies decided with the snapshot — a flattened result's (a gateway's or a
 /// static neighbour's host entry), End.X's, End.DX6's and End.DX4's — forward exactly
-/// as resolving the neighbour per packet does.
+/// as resolving the neighbour per packet does; also packets too long for the link
+/// (its MTU lowered to 1280), which an adjacency's fast forwarding must leave to the
+/// full checks.
 #[test]
 fn precomputed_adjacencies_equal_per_packet_resolution() {
-    let extra = "rule add to fc00:1::/32 lookup 90 prio 999\n";
+    let extra = "rule add to fc00:1::/32 lookup 90 prio 999\n\
+                 link set out0 mtu 1280\nlink set out1 mtu 1280\n";
     let (r, dp) = router(extra);
     let (_, mut per_packet) = router(extra);
     let mut sids = 0;
@@ -704,11 +707,41 @@ fn precomputed_adjacencies_equal_per_packet_resolution() {
     }
     let in0 = r.link_by_name("in0").expect("in0").ifindex;
     let mut rng = Rng::new(11);
-    let frames: Vec<(u32, Vec<u8>)> = (0..9000).map(|_| (in0, frame(&mut rng))).collect();
+    let mut frames: Vec<(u32, Vec<u8>)> = (0..9000).map(|_| (in0, frame(&mut rng))).collect();
+    // Around the MTU: through a gateway's adjacency, IPv4 with and without DF, and End.X.
+    let (a6, a4): (Ipv6Addr, Ipv4Addr) = ("2001:db8::2".parse().expect("a"), [10, 0, 0, 2].into());
+    let sid: Ipv6Addr = "fc00:1::9".parse().expect("sid");
+    for len in [1180, 1232, 1233, 1240, 1400] {
+        let d6 = Ipv6Addr::new(0x2001, 0xdb8, 0x100, 0, 0, 0, 0, 9);
+        let body = vec![0; len];
+        let packets = [
+            Ipv6::new(a6, d6).udp(1, 2, &body),
+            Ipv4::new(a4, [10, 100, 0, 9].into()).udp(1, 2, &body),
+            Ipv4::new(a4, [10, 100, 0, 9].into())
+                .dont_fragment(true)
+                .udp(1, 2, &body),
+            Ipv6::new(a6, sid).with_srh(&srh_for_path(59, &[sid, d6]), &body),
+        ];
+        frames.extend(packets.iter().map(|p| (in0, ethernet_ip(HOST, IN_MAC, p))));
+    }
     for batched in [false, true] {
         let a = run(&dp, &frames, batched, &mut Rng::new(12));
         let b = run(&per_packet, &frames, batched, &mut Rng::new(12));
         assert_eq!(a, b, "batched: {batched}");
+        // Of the frames around the MTU, 11 fit: all four at 1180 bytes of payload,
+        // IPv4 up to 1240 and IPv6 up to 1232 (End.X's has an SRH of 40 bytes more).
+        // The rest are answered (the answers wait for the sender's neighbour) or, IPv4
+        // without DF, dropped.
+        let fit = a.out[9000..]
+            .iter()
+            .filter(|(v, _)| matches!(v, Verdict::Tx(_)))
+            .count();
+        assert_eq!(
+            fit,
+            11,
+            "{:?}",
+            a.out[9000..].iter().map(|o| o.0).collect::<Vec<_>>()
+        );
     }
 }
 

@@ -117,7 +117,31 @@ pub(crate) fn forward(cx: &mut Cx<'_>, pkt: &mut PacketBuf, nh: &NextHopDp) -> V
     forward_hop(cx, pkt, Hop::of(nh))
 }
 
+/// `ip_forward` through `hop`. The common case inlines: through an adjacency, a
+/// packet that passes every check (which [`forward_checked`] makes in full, with the
+/// same outcome for it).
+#[inline]
 pub(crate) fn forward_hop(cx: &mut Cx<'_>, pkt: &mut PacketBuf, hop: Hop<'_>) -> Verdict {
+    if let Hop::Adj(a) = hop
+        && cx.dp.sysctl.ip_forward
+        && pkt.len() <= a.mtu as usize
+        && let Some(h) = pkt.data_mut().get_mut(..20)
+        && h[8] > 1
+    {
+        Ipv4Packet::new_unchecked(h).dec_ttl_update_checksum();
+        cx.w.stats.forwarded += 1;
+        pkt.meta.tun = None;
+        return match a.push(pkt, lwt_wire::ethertype::IPV4) {
+            Some(oif) => Verdict::Tx(oif),
+            None => Verdict::Drop(DropReason::NoHeadroom),
+        };
+    }
+    forward_checked(cx, pkt, hop)
+}
+
+/// [`forward_hop`] in full: each check in turn, and its ICMP error.
+#[inline(never)]
+fn forward_checked(cx: &mut Cx<'_>, pkt: &mut PacketBuf, hop: Hop<'_>) -> Verdict {
     if !cx.dp.sysctl.ip_forward {
         return Verdict::Drop(DropReason::NoRoute);
     }

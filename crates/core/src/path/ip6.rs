@@ -161,7 +161,32 @@ pub(crate) fn forward(cx: &mut Cx<'_>, pkt: &mut PacketBuf, nh: &NextHopDp) -> V
     forward_hop(cx, pkt, Hop::of(nh))
 }
 
+/// `ip6_forward` through `hop`. The common case inlines: through an adjacency, a
+/// packet that passes every check (which [`forward_checked`] makes in full, with the
+/// same outcome for it).
+#[inline]
 pub(crate) fn forward_hop(cx: &mut Cx<'_>, pkt: &mut PacketBuf, hop: Hop<'_>) -> Verdict {
+    if let Hop::Adj(a) = hop
+        && cx.dp.sysctl.ip6_forward
+        && pkt.len() <= a.mtu as usize
+        && let Some(h) = pkt.data_mut().get_mut(..24)
+        && h[7] > 1
+        && !(h[8] == 0xfe && h[9] & 0xc0 == 0x80)
+    {
+        h[7] -= 1;
+        cx.w.stats.forwarded += 1;
+        pkt.meta.tun = None;
+        return match a.push(pkt, lwt_wire::ethertype::IPV6) {
+            Some(oif) => Verdict::Tx(oif),
+            None => Verdict::Drop(DropReason::NoHeadroom),
+        };
+    }
+    forward_checked(cx, pkt, hop)
+}
+
+/// [`forward_hop`] in full: each check in turn, and its ICMPv6 error.
+#[inline(never)]
+fn forward_checked(cx: &mut Cx<'_>, pkt: &mut PacketBuf, hop: Hop<'_>) -> Verdict {
     if !cx.dp.sysctl.ip6_forward {
         return Verdict::Drop(DropReason::NoRoute);
     }
