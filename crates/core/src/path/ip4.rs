@@ -7,7 +7,7 @@ use lwt_wire::{Ipv4Packet, ip_proto};
 
 use super::icmp::Limit;
 use super::lookup::{self, Flow, Pass, Res};
-use super::output::{self, Hop};
+use super::output::{self, Hop, forwarded};
 use super::{Cx, Verdict, icmp};
 use crate::dataplane::{NextHopDp, RouteDp, RouteKind};
 use crate::drop_reason::DropReason;
@@ -129,12 +129,7 @@ pub(crate) fn forward_hop(cx: &mut Cx<'_>, pkt: &mut PacketBuf, hop: Hop<'_>) ->
         && h[8] > 1
     {
         Ipv4Packet::new_unchecked(h).dec_ttl_update_checksum();
-        cx.w.stats.forwarded += 1;
-        pkt.meta.tun = None;
-        return match a.push(pkt, lwt_wire::ethertype::IPV4) {
-            Some(oif) => Verdict::Tx(oif),
-            None => Verdict::Drop(DropReason::NoHeadroom),
-        };
+        return forwarded(cx, pkt, hop, false);
     }
     forward_checked(cx, pkt, hop)
 }
@@ -172,10 +167,7 @@ fn forward_checked(cx: &mut Cx<'_>, pkt: &mut PacketBuf, hop: Hop<'_>) -> Verdic
         return Verdict::Drop(DropReason::FragmentationNeeded);
     }
     Ipv4Packet::new_unchecked(pkt.data_mut()).dec_ttl_update_checksum();
-    cx.w.stats.forwarded += 1;
-    // The route replaces any received tunnel metadata (`skb_dst_drop`).
-    pkt.meta.tun = None;
-    hop.output(cx, pkt, false)
+    forwarded(cx, pkt, hop, false)
 }
 
 /// Sends a packet this router originates, from the L3 domain of link `l3_iif`.

@@ -6,7 +6,7 @@ use lwt_wire::icmpv6::{self, Icmpv6Packet};
 use lwt_wire::{Ipv6Packet, ip_proto};
 
 use super::lookup::{self, Flow, Pass, Res};
-use super::output::{self, Hop};
+use super::output::{self, Hop, forwarded};
 use super::{Cx, Verdict, icmp};
 use crate::dataplane::{NextHopDp, RouteDp, RouteKind};
 use crate::drop_reason::DropReason;
@@ -174,12 +174,7 @@ pub(crate) fn forward_hop(cx: &mut Cx<'_>, pkt: &mut PacketBuf, hop: Hop<'_>) ->
         && !(h[8] == 0xfe && h[9] & 0xc0 == 0x80)
     {
         h[7] -= 1;
-        cx.w.stats.forwarded += 1;
-        pkt.meta.tun = None;
-        return match a.push(pkt, lwt_wire::ethertype::IPV6) {
-            Some(oif) => Verdict::Tx(oif),
-            None => Verdict::Drop(DropReason::NoHeadroom),
-        };
+        return forwarded(cx, pkt, hop, true);
     }
     forward_checked(cx, pkt, hop)
 }
@@ -227,10 +222,7 @@ fn forward_checked(cx: &mut Cx<'_>, pkt: &mut PacketBuf, hop: Hop<'_>) -> Verdic
         );
     }
     Ipv6Packet::new_unchecked(pkt.data_mut()).set_hop_limit(hl - 1);
-    cx.w.stats.forwarded += 1;
-    // The route replaces any received tunnel metadata (`skb_dst_drop`).
-    pkt.meta.tun = None;
-    hop.output(cx, pkt, true)
+    forwarded(cx, pkt, hop, true)
 }
 
 /// Sends a packet this router originates (echo reply, ICMP error): output route lookup in

@@ -62,6 +62,15 @@ impl<'a> Hop<'a> {
     }
 }
 
+/// The end of `ip_forward` / `ip6_forward` once the IP header is updated: counted, the
+/// received tunnel metadata dropped (the route replaces it, `skb_dst_drop`), output.
+#[inline(always)]
+pub(crate) fn forwarded(cx: &mut Cx<'_>, pkt: &mut PacketBuf, hop: Hop<'_>, v6: bool) -> Verdict {
+    cx.w.stats.forwarded += 1;
+    pkt.meta.tun = None;
+    hop.output(cx, pkt, v6)
+}
+
 /// Sends a packet whose data starts at its L3 header out of `oif`, towards the next hop
 /// `via` (the gateway, or the destination itself on a connected route).
 pub(crate) fn xmit(cx: &mut Cx<'_>, pkt: &mut PacketBuf, oif: u32, via: IpAddr) -> Verdict {
