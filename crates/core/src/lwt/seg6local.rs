@@ -306,8 +306,9 @@ fn flavor_names(ops: u32) -> String {
 
 /// A compiled seg6local nexthop. Laid out in declaration order (`repr(C)`): what the
 /// behaviours read per packet comes first and fills the first cache line, the one the
-/// batched path fetches ahead; the binding SIDs' encapsulation, three lines of its own,
-/// comes last. (Rust's own order put it first, and those fields two lines further.)
+/// batched path fetches ahead (End.DX6's nh6 alone does not fit: it is in the second);
+/// the binding SIDs' encapsulation, three lines of its own, comes last. (Rust's own
+/// order put it first, and the action, slot and VRF two and three lines further.)
 #[derive(Debug, Clone)]
 #[repr(C)]
 pub struct Seg6Local {
@@ -333,7 +334,8 @@ pub struct Seg6Local {
     pub srh: Option<Seg6Encap>,
 }
 
-/// The fields every behaviour reads lie in the first cache line.
+/// The fields read per packet, up to End.X's, End.DX4's and End.DX6's adjacency, lie
+/// in the first cache line.
 const _: () = assert!(
     std::mem::offset_of!(Seg6Local, adj) + size_of::<Option<crate::dataplane::Adj>>() <= 64
 );
