@@ -374,9 +374,13 @@ impl<K: Key> Poptrie<K> {
     /// lookup shares, miss nothing and are taken at once. (Taking more measured no
     /// faster on deeper cached paths, and would serialise misses in sparse tables.)
     /// Tables that fit in cache have no misses to overlap: plain loop.
+    ///
+    /// A group is 16 lookups, as many misses as an L1 has fill buffers on recent x86
+    /// cores: a 17th prefetch waits for one to free, stalling the loop that issues it.
+    /// (Measured: 16 beat 8, 12, 24 and 32 on the seg6local bench; see BENCHMARKS.md.)
     #[inline(always)]
     fn batch(&self, keys: &[K], out: &mut [Option<u32>]) {
-        const GROUP: usize = 32;
+        const GROUP: usize = 16;
         const HOT: u32 = 2;
         // (A table without nodes is far below `CACHED`.)
         if self.memory_bytes() < CACHED {
