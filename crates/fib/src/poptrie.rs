@@ -18,11 +18,14 @@
 //!              leafvec u64  bit i: a run of equal leaves starts at slot i
 //!                           leaf slot i                -> slots[base0 + rank(leafvec, i)]
 //!   DIRECT    stride k (8..=18), dense subtrees:  slot i -> slots[base0 + i]
+//!             or, for a wide one, slot i -> wide[vector + i]: its leaf value, its node,
+//!             or the one prefix below it inline (tail bits, inside and outside values)
 //!   SINGLE    one prefix of length pos + L below: key bits [pos, pos + L) == stored
 //!              128 bits ? inside value : outside value      (both in the node)
 //!             (a DIRECT node may skip 59..=127 bits, IPv6: stored as 128, as SINGLE)
 //!
 //!  slots: [u32]   leaf values, NONE, and (below DIRECT nodes) NODE | node index
+//!  wide:  [Wide]  the slots of wide DIRECT nodes, 16 bytes each
 //! ```
 //!
 //! `rank(v, i)` is `popcount(v & bits 0..=i) - 1`. A popcount node's children are
@@ -79,6 +82,12 @@ const SINGLE: u32 = 2;
 /// and its meta skip is 0. Dense SIDs under one locator (`fc00:0:1::i/128`) share 100+
 /// bits: one step where capped skips take two.
 const LONG_SKIP_SHIFT: u32 = 8;
+/// In a direct node's field: its slots are [`Wide`], from `wide[vector]`.
+const WIDE: u32 = 1 << 16;
+/// Longest prefix tail a [`Wide`] slot holds: the tail's length takes the low 6 bits.
+const MAX_TAIL: u32 = 58;
+/// In a batched lookup's state word: a `wide` index (neither flag: a `slots` index).
+const AT_WIDE: u32 = 1 << 30;
 
 /// The top `n` bits of a window, right-aligned (`1 <= n <= 63`).
 #[inline(always)]
@@ -138,7 +147,36 @@ impl Node {
 
     /// A direct node with a skip of its own beyond `MAX_SKIP`.
     fn is_long(&self) -> bool {
-        self.meta >> KIND_SHIFT == DIRECT && (self.meta & FIELD_MASK) >> LONG_SKIP_SHIFT != 0
+        self.meta >> KIND_SHIFT == DIRECT
+            && (self.meta & FIELD_MASK & !WIDE) >> LONG_SKIP_SHIFT != 0
+    }
+}
+
+/// A slot of a wide direct node. Where one prefix lies below the slot (its subtree's
+/// only one, at most [`MAX_TAIL`] bits longer), the slot holds it, so that the lookup
+/// ends here instead of one more dependent miss away in a single node. Sparse big
+/// tables are made of such slots: 100k random /48s leave 0.4 of one per slot of a
+/// stride-16 node.
+#[derive(Clone, Copy, Debug)]
+#[repr(C, align(16))]
+struct Wide {
+    /// `0`: `outside` is `NODE |` the subtree's node. Else the prefix's next bits,
+    /// left-aligned, with its length in the low 6 bits (a leaf slot: length 1 and both
+    /// values equal).
+    tail: u64,
+    /// The value for keys outside the prefix (the slot's painted value).
+    outside: u32,
+    /// The prefix's value.
+    inside: u32,
+}
+
+impl Wide {
+    fn leaf(v: u32) -> Wide {
+        Wide {
+            tail: 1,
+            outside: v,
+            inside: v,
+        }
     }
 }
 
@@ -148,6 +186,8 @@ enum Next {
     Node(usize),
     /// A slot, `slots[i]`: a leaf value, or (below a direct node) a node reference.
     Slot(usize),
+    /// A wide slot, `wide[i]`, to read with the key bits after its node's.
+    Wide(usize),
     /// The answer (from a single-prefix node).
     Leaf(u32),
 }
@@ -161,8 +201,9 @@ enum Root {
     /// A popcount root without skip, expanded: its 64 slots as a slot holds them (a leaf
     /// value, or `NODE |` a child), so the step is one load and no rank.
     Expanded(Box<[u32; 64]>),
-    /// A direct root that is not long (a big IPv4 table's), as its node has it: the
-    /// key's top `skip` bits must equal `bits`, then `stride` bits index the slots.
+    /// A direct root that is neither long nor wide (a big IPv4 table's), as its node
+    /// has it: the key's top `skip` bits must equal `bits`, then `stride` bits index
+    /// the slots.
     Direct {
         skip: u32,
         bits: u64,
@@ -189,6 +230,7 @@ pub(crate) struct Poptrie<K> {
     root: Root,
     nodes: Box<[Node]>,
     slots: Box<[u32]>,
+    wide: Box<[Wide]>,
     len: usize,
     _key: PhantomData<K>,
 }
@@ -199,6 +241,7 @@ impl<K: Key> Default for Poptrie<K> {
             root: Root::Leaf(NONE),
             nodes: Box::new([]),
             slots: Box::new([]),
+            wide: Box::new([]),
             len: 0,
             _key: PhantomData,
         }
@@ -224,12 +267,17 @@ impl<K: Key> fmt::Debug for Poptrie<K> {
                 &self.nodes.iter().filter(|n| n.is_long()).count(),
             )
             .field("slots", &self.slots.len())
+            .field("wide_slots", &self.wide.len())
             .field("memory_bytes", &self.memory_bytes())
             .finish()
     }
 }
 
 impl<K: Key> Poptrie<K> {
+    /// Whether direct nodes may have [`Wide`] slots: IPv6 only (see `fill_direct`).
+    /// A constant, so that IPv4 lookups carry no test for them.
+    const WIDE_SLOTS: bool = K::BITS == 128;
+
     /// Reads node `n` for the unconsumed key bits `key`, consuming what it reads.
     #[inline(always)]
     fn step(&self, n: &Node, key: &mut K::Bits) -> Next {
@@ -263,19 +311,40 @@ impl<K: Key> Poptrie<K> {
                 Next::Slot(n.base0 as usize + rank)
             };
         }
-        if field >> LONG_SKIP_SHIFT == 0 {
-            *key = key.consume(s + field);
-            return Next::Slot(n.base0 as usize + top(w, field));
+        let (ls, k) = ((field & !WIDE) >> LONG_SKIP_SHIFT, field & 0xFF);
+        if ls == 0 {
+            *key = key.consume(s + k);
+            return Self::direct_slot(n, top(w, k));
         }
         // Long direct: its own skip (MAX_SKIP < ls < 128), then k bits index the slots.
-        let (ls, k) = (field >> LONG_SKIP_SHIFT, field & 0xFF);
         let w = key.top128();
         if (w ^ n.wide()) >> (128 - ls) != 0 {
             return Next::Slot(n.base0 as usize - 1);
         }
         // Two shifts: ls + k may reach the key's full width.
         *key = key.consume(ls).consume(k);
-        Next::Slot(n.base0 as usize + ((w << ls) >> (128 - k)) as usize)
+        Self::direct_slot(n, ((w << ls) >> (128 - k)) as usize)
+    }
+
+    /// Slot `i` of direct node `n`.
+    #[inline(always)]
+    fn direct_slot(n: &Node, i: usize) -> Next {
+        if Self::WIDE_SLOTS && n.meta & WIDE != 0 {
+            Next::Wide(n.vector as usize + i)
+        } else {
+            Next::Slot(n.base0 as usize + i)
+        }
+    }
+
+    /// Reads a wide slot for the key bits after its node's.
+    #[inline(always)]
+    fn tail(s: &Wide, key: K::Bits) -> Next {
+        if s.tail == 0 {
+            return Next::Node((s.outside & !NODE) as usize);
+        }
+        let len = (s.tail & 0x3F) as u32;
+        let inside = (key.top64() ^ s.tail) >> (64 - len) == 0;
+        Next::Leaf(if inside { s.inside } else { s.outside })
     }
 
     /// Longest-prefix match: the value of the longest prefix covering `key`.
@@ -339,6 +408,7 @@ impl<K: Key> Poptrie<K> {
                     r if r & NODE != 0 => Next::Node((r & !NODE) as usize),
                     leaf => return decode(leaf),
                 },
+                Next::Wide(i) => Self::tail(&self.wide[i], bits),
                 Next::Leaf(v) => return decode(v),
             }
         }
@@ -417,9 +487,13 @@ impl<K: Key> Poptrie<K> {
                     round &= round - 1;
                     let a = at[i];
                     let next = if a & NODE == 0 {
-                        match self.slots[a as usize] {
-                            r if r & NODE != 0 => Next::Node((r & !NODE) as usize),
-                            leaf => Next::Leaf(leaf),
+                        if Self::WIDE_SLOTS && a & AT_WIDE != 0 {
+                            Self::tail(&self.wide[(a & !AT_WIDE) as usize], bits[i])
+                        } else {
+                            match self.slots[a as usize] {
+                                r if r & NODE != 0 => Next::Node((r & !NODE) as usize),
+                                leaf => Next::Leaf(leaf),
+                            }
                         }
                     } else {
                         self.step(&self.nodes[(a & !NODE) as usize], &mut bits[i])
@@ -437,8 +511,8 @@ impl<K: Key> Poptrie<K> {
     }
 
     /// Where a batched lookup waits after `next`: its state word (`NODE |` a node
-    /// index, or a slot index, as a slot holds it), that line being fetched; or its
-    /// answer.
+    /// index, `AT_WIDE |` a wide slot index, or a slot index), that line being
+    /// fetched; or its answer.
     #[inline(always)]
     fn park(&self, next: Next) -> Result<u32, u32> {
         match next {
@@ -449,6 +523,10 @@ impl<K: Key> Poptrie<K> {
             Next::Slot(j) => {
                 prefetch(self.slots.as_ptr().wrapping_add(j));
                 Ok(j as u32)
+            }
+            Next::Wide(j) => {
+                prefetch(self.wide.as_ptr().wrapping_add(j));
+                Ok(AT_WIDE | j as u32)
             }
             Next::Leaf(v) => Err(v),
         }
@@ -463,6 +541,10 @@ impl<K: Key> Poptrie<K> {
             Root::Expanded(f) => size_of_val(&**f),
             _ => 0,
         };
-        size_of::<Self>() + first + size_of_val(&*self.nodes) + size_of_val(&*self.slots)
+        size_of::<Self>()
+            + first
+            + size_of_val(&*self.nodes)
+            + size_of_val(&*self.slots)
+            + size_of_val(&*self.wide)
     }
 }

@@ -384,3 +384,67 @@ fn dense_sids_match_reference() {
         assert_eq!(o, fib.lookup(a), "addr {a:#034x}");
     }
 }
+
+/// A sparse big IPv6 table, as the benches' (random /48s): most slots of its direct
+/// nodes hold one longer prefix, inline in a wide slot. Checked at every prefix's edges
+/// and at random, one by one and batched, against a per-length index (the scanning
+/// reference is too slow for 100k prefixes).
+#[test]
+fn sparse_ipv6_tables_take_wide_slots() {
+    use std::collections::HashMap;
+    let mut x = 0x51ed_2701_a3c4_9b85u64;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    // Longest match by probing each length present, longest first.
+    let r6 = |t: &[(u128, u8, u32)]| {
+        let by: HashMap<(u128, u8), u32> =
+            t.iter().map(|&(p, l, v)| ((p & mask6(l), l), v)).collect();
+        let mut lens: Vec<u8> = t.iter().map(|e| e.1).collect();
+        lens.sort_unstable_by(|a, b| b.cmp(a));
+        lens.dedup();
+        move |a: u128| {
+            lens.iter()
+                .find_map(|&l| by.get(&(a & mask6(l), l)).copied())
+        }
+    };
+
+    // 100k /48s and /56s under 2000::/4, below a /12 and a few /20s (values outside
+    // the tails), and beside a /3.
+    let mut t6: Vec<(u128, u8, u32)> = (0..100_000)
+        .map(|i| {
+            let k = 0x2 << 124 | (u128::from(next()) << 64 | u128::from(next())) >> 4;
+            (k, if i % 4 == 0 { 56 } else { 48 }, i as u32)
+        })
+        .collect();
+    t6.extend([(0x2 << 124, 12, 900_001), (0x6 << 124, 3, 900_002)]);
+    t6.extend((0..64).map(|i| ((0x2u128 << 124) | u128::from(next()) << 64, 20, 900_100 + i)));
+    let fib = Fib6::build(&t6);
+    let dbg = format!("{fib:?}");
+    assert!(!dbg.contains("wide_slots: 0"), "{dbg}");
+    let r6 = r6(&t6);
+    let addrs: Vec<u128> = probes6(&t6)
+        .into_iter()
+        .chain((0..50_000).map(|_| 0x2 << 124 | u128::from(next()) << 60))
+        .collect();
+    let mut out = vec![Some(u32::MAX); addrs.len()];
+    fib.lookup_batch(&addrs, &mut out);
+    for (&a, &o) in addrs.iter().zip(&out) {
+        let want = r6(a);
+        assert_eq!(fib.lookup(a), want, "addr {a:#034x}");
+        assert_eq!(o, want, "batch addr {a:#034x}");
+    }
+
+    // IPv4 keeps narrow slots, and single nodes, even so (measured faster).
+    let t4: Vec<(u32, u8, u32)> = (0..60_000)
+        .map(|i| (next() as u32 & 0x3fff_fff0, 24, i))
+        .collect();
+    let dbg = format!("{:?}", Fib4::build(&t4));
+    assert!(
+        dbg.contains("wide_slots: 0") && !dbg.contains("single_nodes: 0"),
+        "{dbg}"
+    );
+}
