@@ -447,7 +447,8 @@ impl<K: Key> Poptrie<K> {
     ///
     /// A group is 16 lookups, as many misses as an L1 has fill buffers on recent x86
     /// cores: a 17th prefetch waits for one to free, stalling the loop that issues it.
-    /// (Measured: 16 beat 8, 12, 24 and 32 on the seg6local bench; see BENCHMARKS.md.)
+    /// (Of 8, 12, 16, 24 and 32, only 16 measured faster than 32 for both End and
+    /// End.DT46 on the seg6local bench; see BENCHMARKS.md.)
     #[inline(always)]
     fn batch(&self, keys: &[K], out: &mut [Option<u32>]) {
         const GROUP: usize = 16;
