@@ -141,7 +141,7 @@ struct Node {
 impl Node {
     /// The 128 bits a long direct or a single node compares: `skip:leafvec`.
     #[inline(always)]
-    fn wide(&self) -> u128 {
+    fn bits128(&self) -> u128 {
         u128::from(self.skip) << 64 | u128::from(self.leafvec)
     }
 
@@ -289,7 +289,7 @@ impl<K: Key> Poptrie<K> {
             let inside = if K::BITS <= 64 {
                 (key.top64() ^ n.skip) >> (64 - field) == 0
             } else {
-                (key.top128() ^ n.wide()) >> (128 - field) == 0
+                (key.top128() ^ n.bits128()) >> (128 - field) == 0
             };
             return Next::Leaf((n.vector >> (32 * u32::from(inside))) as u32);
         }
@@ -318,7 +318,7 @@ impl<K: Key> Poptrie<K> {
         }
         // Long direct: its own skip (MAX_SKIP < ls < 128), then k bits index the slots.
         let w = key.top128();
-        if (w ^ n.wide()) >> (128 - ls) != 0 {
+        if (w ^ n.bits128()) >> (128 - ls) != 0 {
             return Next::Slot(n.base0 as usize - 1);
         }
         // Two shifts: ls + k may reach the key's full width.
