@@ -59,6 +59,11 @@ impl<K: Key> Poptrie<K> {
             b.fill(idx, 0, rest, dflt);
             Root::Node(idx)
         };
+        // A batched lookup's state word tells slot indices from wide ones by bit 30.
+        assert!(
+            b.slots.len() <= AT_WIDE as usize,
+            "FIB too large: more than 2^30 slots"
+        );
         let mut trie = Poptrie {
             root,
             nodes: b.nodes.into_boxed_slice(),
