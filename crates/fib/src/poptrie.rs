@@ -402,15 +402,24 @@ impl<K: Key> Poptrie<K> {
         let mut bits = key.bits();
         let mut next = self.first_step(&mut bits);
         loop {
-            next = match next {
-                Next::Node(i) => self.step(&self.nodes[i], &mut bits),
-                Next::Slot(i) => match self.slots[i] {
-                    r if r & NODE != 0 => Next::Node((r & !NODE) as usize),
-                    leaf => return decode(leaf),
-                },
-                Next::Wide(i) => Self::tail(&self.wide[i], bits),
+            match next {
                 Next::Leaf(v) => return decode(v),
+                n => next = self.advance(n, &mut bits),
             }
+        }
+    }
+
+    /// One step of a lookup at `next` (not a leaf), for its unconsumed key bits.
+    #[inline(always)]
+    fn advance(&self, next: Next, bits: &mut K::Bits) -> Next {
+        match next {
+            Next::Node(i) => self.step(&self.nodes[i], bits),
+            Next::Slot(i) => match self.slots[i] {
+                r if r & NODE != 0 => Next::Node((r & !NODE) as usize),
+                leaf => Next::Leaf(leaf),
+            },
+            Next::Wide(i) => Self::tail(&self.wide[i], *bits),
+            leaf @ Next::Leaf(_) => leaf,
         }
     }
 
@@ -486,19 +495,7 @@ impl<K: Key> Poptrie<K> {
                 while round != 0 {
                     let i = round.trailing_zeros() as usize;
                     round &= round - 1;
-                    let a = at[i];
-                    let next = if a & NODE == 0 {
-                        if Self::WIDE_SLOTS && a & AT_WIDE != 0 {
-                            Self::tail(&self.wide[(a & !AT_WIDE) as usize], bits[i])
-                        } else {
-                            match self.slots[a as usize] {
-                                r if r & NODE != 0 => Next::Node((r & !NODE) as usize),
-                                leaf => Next::Leaf(leaf),
-                            }
-                        }
-                    } else {
-                        self.step(&self.nodes[(a & !NODE) as usize], &mut bits[i])
-                    };
+                    let next = self.advance(Self::unpark(at[i]), &mut bits[i]);
                     match self.park(next) {
                         Ok(a) => at[i] = a,
                         Err(v) => {
@@ -508,6 +505,18 @@ impl<K: Key> Poptrie<K> {
                     }
                 }
             }
+        }
+    }
+
+    /// The position a state word of [`park`](Self::park) holds.
+    #[inline(always)]
+    fn unpark(a: u32) -> Next {
+        if a & NODE != 0 {
+            Next::Node((a & !NODE) as usize)
+        } else if Self::WIDE_SLOTS && a & AT_WIDE != 0 {
+            Next::Wide((a & !AT_WIDE) as usize)
+        } else {
+            Next::Slot(a as usize)
         }
     }
 
