@@ -65,6 +65,16 @@ fn probes6(t: &[(u128, u8, u32)]) -> Vec<u128> {
     out
 }
 
+/// A seeded xorshift64 stream, for the big tables' prefixes and probes.
+fn xorshift(mut x: u64) -> impl FnMut() -> u64 {
+    move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    }
+}
+
 /// Prefix lengths across the whole range, with extra weight on the ends.
 fn len4() -> impl Strategy<Value = u8> {
     prop_oneof![4 => 0u8..=32, 1 => Just(0u8), 2 => Just(32u8), 2 => 20u8..=32]
@@ -232,13 +242,7 @@ proptest! {
 /// Thousands of prefixes (a large direct table), checked at every edge and at random.
 #[test]
 fn large_tables_match_reference() {
-    let mut x = 0x2545_f491_4f6c_dd1du64;
-    let mut next = move || {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        x
-    };
+    let mut next = xorshift(0x2545_f491_4f6c_dd1d);
     let lens4 = [8u8, 12, 16, 19, 22, 24, 24, 24, 27, 32];
     let t4: Vec<(u32, u8, u32)> = (0..5000)
         .map(|i| (next() as u32 & 0xC0FF_FFFF, lens4[i % 10], (i % 977) as u32))
@@ -288,13 +292,7 @@ fn large_tables_match_reference() {
 /// with `lookup` everywhere, including misses and every node kind.
 #[test]
 fn batch_matches_lookup_on_big_tables() {
-    let mut x = 0x9e37_79b9_7f4a_7c15u64;
-    let mut next = move || {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        x
-    };
+    let mut next = xorshift(0x9e37_79b9_7f4a_7c15);
     let lens4 = [8u8, 16, 20, 22, 24, 24, 24, 24, 28, 32];
     let t4: Vec<(u32, u8, u32)> = (0..200_000)
         .map(|i| (next() as u32 & 0xDFFF_FFFF, lens4[i % 10], i as u32))
@@ -365,13 +363,7 @@ fn dense_sids_match_reference() {
     check6(&t6, &[locator(2) | 1 << 100, locator(9) | 5, 1 << 127]).unwrap();
 
     // The same SIDs beside 100k other prefixes, through the batched path.
-    let mut x = 0x51d5_51d5_51d5_51d5u64;
-    let mut next = move || {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        x
-    };
+    let mut next = xorshift(0x51d5_51d5_51d5_51d5);
     let mut big = t6.clone();
     big.extend((0..100_000).map(|i| (0x2u128 << 124 | (next() as u128) << 60, 48, i)));
     let fib = Fib6::build(&big);
@@ -392,13 +384,7 @@ fn dense_sids_match_reference() {
 #[test]
 fn sparse_ipv6_tables_take_wide_slots() {
     use std::collections::HashMap;
-    let mut x = 0x51ed_2701_a3c4_9b85u64;
-    let mut next = move || {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        x
-    };
+    let mut next = xorshift(0x51ed_2701_a3c4_9b85);
     // Longest match by probing each length present, longest first.
     let index = |t: &[(u128, u8, u32)]| {
         let by: HashMap<(u128, u8), u32> =
