@@ -248,12 +248,12 @@ impl Seg6Encap {
         (self.mtu as usize).saturating_sub(self.headroom)
     }
 
-    /// Whether [`apply`](Self::apply) reads its flow hash: only for a flow label
-    /// derived from it (`seg6_make_flowlabel` hashes only then), so a caller whose hash
-    /// would serve nothing else need not compute it.
+    /// The flow hash to give [`apply`](Self::apply): `hash()` when the outer flow
+    /// label is derived from it (`seg6_make_flowlabel` hashes only then), else 0,
+    /// unread. For callers whose hash would serve nothing else.
     #[inline]
-    pub fn hashes_flow(&self) -> bool {
-        self.flowlabel > 0
+    pub fn flow_hash(&self, hash: impl FnOnce() -> u32) -> u32 {
+        if self.flowlabel > 0 { hash() } else { 0 }
     }
 
     /// The outer destination (first segment) for encap modes.

@@ -514,7 +514,7 @@ fn from_entry(
         (Some(a), _) => ip4::forward_hop(cx, pkt, Hop::Adj(a)),
         (None, Some(s)) => {
             pkt.meta.tun = None;
-            let hash = if s.hashes_flow() { hash(pkt.data()) } else { 0 };
+            let hash = s.flow_hash(|| hash(pkt.data()));
             seg6::input(cx, pkt, s, hash)
         }
         (None, None) => {

@@ -22,12 +22,10 @@ pub(crate) fn b6<'a>(cx: &mut Cx<'_>, pkt: &mut PacketBuf, sl: &'a Seg6Local) ->
 pub(crate) fn b6_encaps<'a>(cx: &mut Cx<'_>, pkt: &mut PacketBuf, sl: &'a Seg6Local) -> Step<'a> {
     next_segment(cx, pkt)?;
     let srh = sl.srh.as_ref().ok_or(DropReason::SrhInvalid)?;
-    let hash = if srh.hashes_flow() {
+    let hash = srh.flow_hash(|| {
         let d = pkt.data();
         super::super::flow_hash(&d[8..24], &d[24..40], 41)
-    } else {
-        0
-    };
+    });
     srh.apply(pkt, ip_proto::IPV6, Some(0), hash)?;
     Ok(Next::Reroute(Reroute::V6 { local_ok: false }))
 }
