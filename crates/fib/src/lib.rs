@@ -11,8 +11,9 @@
 //! where prefixes are dense (the root of a big IPv4 table, like the paper's direct
 //! pointing) and one-step nodes for subtrees holding a single prefix (long IPv6 tails).
 //! Memory follows the number of prefixes: an empty table allocates nothing, a few
-//! routes cost a few hundred bytes. Layout: `src/poptrie.rs`; benchmarks:
-//! `benches/lookup.rs` (`cargo bench -p lwt-fib`).
+//! routes cost a few hundred bytes; a big table's arrays sit on transparent huge pages
+//! where they span one, so that its random reads miss the TLB less (`src/huge.rs`).
+//! Layout: `src/poptrie.rs`; benchmarks: `benches/lookup.rs` (`cargo bench -p lwt-fib`).
 //!
 //! A big IPv6 table also keeps the /128s of its SID blocks (a /48 holding many, a
 //! node's SIDs under its locator) in a hash table looked up first: one probe instead of
@@ -30,6 +31,7 @@
 //! assert_eq!(fib.lookup(0x0b00_0000), None);
 //! ```
 
+mod huge;
 mod key;
 mod poptrie;
 mod sid_blocks;

@@ -44,6 +44,7 @@
 use core::fmt;
 use core::marker::PhantomData;
 
+use crate::huge::HugeSlice;
 use crate::key::{Bits, Key};
 
 mod build;
@@ -228,9 +229,9 @@ impl Root {
 #[derive(Clone)]
 pub(crate) struct Poptrie<K> {
     root: Root,
-    nodes: Box<[Node]>,
-    slots: Box<[u32]>,
-    wide: Box<[Wide]>,
+    nodes: HugeSlice<Node>,
+    slots: HugeSlice<u32>,
+    wide: HugeSlice<Wide>,
     len: usize,
     _key: PhantomData<K>,
 }
@@ -239,9 +240,9 @@ impl<K: Key> Default for Poptrie<K> {
     fn default() -> Self {
         Poptrie {
             root: Root::Leaf(NONE),
-            nodes: Box::new([]),
-            slots: Box::new([]),
-            wide: Box::new([]),
+            nodes: HugeSlice::default(),
+            slots: HugeSlice::default(),
+            wide: HugeSlice::default(),
             len: 0,
             _key: PhantomData,
         }

@@ -66,9 +66,9 @@ impl<K: Key> Poptrie<K> {
         );
         let mut trie = Poptrie {
             root,
-            nodes: b.nodes.into_boxed_slice(),
-            slots: b.slots.into_boxed_slice(),
-            wide: b.wide.into_boxed_slice(),
+            nodes: b.nodes.into(),
+            slots: b.slots.into(),
+            wide: b.wide.into(),
             len: uniq.len(),
             _key: PhantomData,
         };
