@@ -12,7 +12,8 @@
 //! pointing) and one-step nodes for subtrees holding a single prefix (long IPv6 tails).
 //! Memory follows the number of prefixes: an empty table allocates nothing, a few
 //! routes cost a few hundred bytes; a big table's arrays sit on transparent huge pages
-//! where they span one, so that its random reads miss the TLB less (`src/huge.rs`).
+//! where they span one, so that the random reads of one too big for the TLB's reach
+//! miss it less (`src/huge.rs`).
 //! Layout: `src/poptrie.rs`; benchmarks: `benches/lookup.rs` (`cargo bench -p lwt-fib`).
 //!
 //! A big IPv6 table also keeps the /128s of its SID blocks (a /48 holding many, a
