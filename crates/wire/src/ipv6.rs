@@ -162,7 +162,13 @@ impl<T: AsRef<[u8]>> Ipv6Packet<T> {
     /// `(upper-layer protocol, offset from the start of the IPv6 header)`.
     #[inline]
     pub fn upper_layer(&self) -> Result<(u8, usize)> {
-        ext::walk(self.packet(), self.next_header(), HEADER_LEN)
+        let first = self.next_header();
+        // The common chain, none at all: answered before bounding the packet, which
+        // only a walk reads.
+        if !ext::is_ext_header(first) {
+            return Ok((first, HEADER_LEN));
+        }
+        ext::walk(self.packet(), first, HEADER_LEN)
     }
 
     /// The first extension header of type `kind` (see [`ext::find`]).

@@ -134,17 +134,9 @@ pub(crate) fn dt4<'a>(cx: &mut Cx<'_>, pkt: &mut PacketBuf, sl: &'a Seg6Local) -
 
 /// End.DT46: End.DT4 or End.DT6 (VRF mode) by the inner protocol.
 pub(crate) fn dt46<'a>(cx: &mut Cx<'_>, pkt: &mut PacketBuf, sl: &'a Seg6Local) -> Step<'a> {
-    // The common case, as in `decap`: the inner header straight after the IPv6 header,
-    // where the walk would stop at once.
-    let inner = match pkt.data().get(6) {
-        Some(&p @ (ip_proto::IPIP | ip_proto::IPV6)) => Ok(p),
-        _ => Ipv6Packet::new_unchecked(pkt.data())
-            .upper_layer()
-            .map(|(p, _)| p),
-    };
-    match inner {
-        Ok(ip_proto::IPIP) => dt4(cx, pkt, sl),
-        Ok(ip_proto::IPV6) => {
+    match Ipv6Packet::new_unchecked(pkt.data()).upper_layer() {
+        Ok((ip_proto::IPIP, _)) => dt4(cx, pkt, sl),
+        Ok((ip_proto::IPV6, _)) => {
             decap(cx, pkt, ip_proto::IPV6)?;
             inner6(pkt)?;
             Ok(Next::Reroute(Reroute::Vrf {
