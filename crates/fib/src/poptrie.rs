@@ -172,11 +172,22 @@ struct Wide {
 }
 
 impl Wide {
+    /// A slot holding leaf value `v`.
     fn leaf(v: u32) -> Wide {
         Wide {
             tail: 1,
             outside: v,
             inside: v,
+        }
+    }
+
+    /// A slot leading to node `i`.
+    fn node(i: usize) -> Wide {
+        let r = NODE | i as u32;
+        Wide {
+            tail: 0,
+            outside: r,
+            inside: r,
         }
     }
 }

@@ -85,7 +85,7 @@ impl<K: Key> Poptrie<K> {
         let skip = (n.meta >> FIELD_BITS) & SKIP_MASK;
         match kind {
             // (A wide root is entered through its node, which finds its wide slots.)
-            DIRECT if field >> LONG_SKIP_SHIFT == 0 => Root::Direct {
+            DIRECT if !n.is_long() && field & WIDE == 0 => Root::Direct {
                 skip,
                 bits: n.skip,
                 stride: field,
@@ -340,15 +340,10 @@ impl<K: Key> Builder<K> {
             }
             let child = self.alloc(1);
             self.fill(child, q + k, &entries[range], paint[slot]);
-            let r = NODE | child as u32;
             if wide {
-                self.wide[wbase + slot] = Wide {
-                    tail: 0,
-                    outside: r,
-                    inside: r,
-                };
+                self.wide[wbase + slot] = Wide::node(child);
             } else {
-                self.slots[base0 as usize + slot] = r;
+                self.slots[base0 as usize + slot] = NODE | child as u32;
             }
         }
     }
