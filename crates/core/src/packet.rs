@@ -13,6 +13,8 @@ pub const MAX_FRAME: usize = 9216;
 /// allocates. Prepending beyond the headroom is refused rather than reallocated.
 pub struct PacketBuf {
     buf: Box<[u8]>,
+    /// `head <= tail <= buf.len()`, kept by every method that moves either, so that
+    /// [`data`](Self::data) needs no bounds check: it is called a dozen times a packet.
     head: usize,
     tail: usize,
     /// Per-packet state that travels beside the bytes.
@@ -82,12 +84,16 @@ impl PacketBuf {
 
     #[inline]
     pub fn data(&self) -> &[u8] {
-        &self.buf[self.head..self.tail]
+        debug_assert!(self.head <= self.tail && self.tail <= self.buf.len());
+        // SAFETY: `head <= tail <= buf.len()` (the fields' invariant).
+        unsafe { self.buf.get_unchecked(self.head..self.tail) }
     }
 
     #[inline]
     pub fn data_mut(&mut self) -> &mut [u8] {
-        &mut self.buf[self.head..self.tail]
+        debug_assert!(self.head <= self.tail && self.tail <= self.buf.len());
+        // SAFETY: `head <= tail <= buf.len()` (the fields' invariant).
+        unsafe { self.buf.get_unchecked_mut(self.head..self.tail) }
     }
 
     #[inline]
@@ -113,7 +119,7 @@ impl PacketBuf {
             return None;
         }
         self.head -= n;
-        Some(&mut self.buf[self.head..self.tail])
+        Some(self.data_mut())
     }
 
     /// Removes `n` bytes from the front (decapsulation).
@@ -166,7 +172,7 @@ impl PacketBuf {
     pub fn reset(&mut self, len: usize) -> &mut [u8] {
         self.head = HEADROOM;
         self.tail = HEADROOM + len.min(MAX_FRAME);
-        &mut self.buf[self.head..self.tail]
+        self.data_mut()
     }
 }
 
@@ -193,5 +199,27 @@ mod tests {
         assert_eq!(p.data(), &[1]);
         assert!(!p.load(&vec![0; MAX_FRAME + 1], 1));
         assert!(p.is_empty());
+    }
+
+    /// Every refusal leaves `head <= tail <= buf.len()`, which `data` relies on (and
+    /// checks in debug builds).
+    #[test]
+    fn refused_moves_keep_the_bounds() {
+        let mut p = PacketBuf::new();
+        assert!(p.load(&[1, 2, 3], 1));
+        assert!(!p.remove_gap(2, 2));
+        assert!(!p.insert_gap(4, 1));
+        assert!(!p.insert_gap(0, HEADROOM + 1));
+        assert!(!p.pull_front(4));
+        assert!(p.push_front(HEADROOM + 1).is_none());
+        assert_eq!(p.data(), &[1, 2, 3]);
+        assert!(p.pull_front(3));
+        assert!(p.data().is_empty());
+        assert_eq!(p.reset(MAX_FRAME + 100).len(), MAX_FRAME);
+        assert_eq!(
+            p.push_front(HEADROOM).map(|d| d.len()),
+            Some(HEADROOM + MAX_FRAME)
+        );
+        assert_eq!(p.data_mut().len(), HEADROOM + MAX_FRAME);
     }
 }
