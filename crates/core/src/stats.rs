@@ -82,20 +82,12 @@ impl Stats {
 
     #[inline]
     pub fn link(&mut self, ifindex: u32) -> &mut LinkStats {
-        let i = ifindex as usize;
-        if i >= self.links.len() {
-            grow(&mut self.links, i);
-        }
-        &mut self.links[i]
+        grown_at(&mut self.links, ifindex as usize)
     }
 
     #[inline]
     pub fn sid(&mut self, slot: u32) -> &mut SidStats {
-        let i = slot as usize;
-        if i >= self.sids.len() {
-            grow(&mut self.sids, i);
-        }
-        &mut self.sids[i]
+        grown_at(&mut self.sids, slot as usize)
     }
 
     #[inline]
@@ -151,12 +143,23 @@ impl Stats {
     }
 }
 
+/// Counter `i` of `v`, made room for if need be. One compare in the common case: the
+/// index after it needs no check of its own, which it would after a call that grows.
+#[inline(always)]
+fn grown_at<T: Clone + Default>(v: &mut Vec<T>, i: usize) -> &mut T {
+    if i < v.len() {
+        return &mut v[i];
+    }
+    grow(v, i)
+}
+
 /// Makes room for counter `i`: out of line, as `fit` leaves the packet path nothing to
 /// grow, so the accessors stay small enough to inline.
 #[cold]
 #[inline(never)]
-fn grow<T: Clone + Default>(v: &mut Vec<T>, i: usize) {
+fn grow<T: Clone + Default>(v: &mut Vec<T>, i: usize) -> &mut T {
     v.resize(i + 1, T::default());
+    &mut v[i]
 }
 
 #[cfg(test)]
