@@ -65,6 +65,9 @@ pub fn process_batch(dp: &Dataplane, w: &mut Worker, pkts: &mut [PacketBuf], out
 
 fn vector<'a>(dp: &'a Dataplane, w: &mut Worker, pkts: &mut [PacketBuf], out: &mut [Verdict]) {
     let n = pkts.len();
+    // Said once (a chunk of `process_batch`), so that indexing the per-packet arrays
+    // below needs no check of its own.
+    assert!(n <= VECTOR && out.len() == n);
     let mut keys = [Key::Full; VECTOR];
     // Destinations of each family, and which packet each belongs to.
     let (mut d4, mut d6) = ([0u32; VECTOR], [0u128; VECTOR]);
