@@ -151,6 +151,7 @@ impl Router {
             });
         }
         dp.vxlan_socks = vxlan_socks(&dp);
+        dp.seg6_hmac_required = dp.links.iter().flatten().any(|l| l.seg6_require_hmac > 0);
 
         for n in &self.neighs {
             if n.proxy {

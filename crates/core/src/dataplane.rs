@@ -307,6 +307,9 @@ pub struct Dataplane {
     /// Route counter slots in use are below this: workers size their SID counters to
     /// it once per batch, so that no packet grows them.
     pub counter_slots: u32,
+    /// Some link requires an HMAC on the SRHs it receives (`seg6_require_hmac` 1):
+    /// when none does, the common SRH check reads no link.
+    pub seg6_hmac_required: bool,
 }
 
 impl Dataplane {

@@ -407,10 +407,11 @@ fn plain_srh(cx: &Cx<'_>, pkt: &PacketBuf) -> Option<u8> {
         && hdr_ext_len == 2 * (last_entry + 1)
         && HEADER_LEN + 8 * (hdr_ext_len + 1) <= total
         && total <= d.len()
-        && cx
-            .dp
-            .link(pkt.meta.iif)
-            .is_none_or(|l| l.seg6_require_hmac <= 0))
+        && (!cx.dp.seg6_hmac_required
+            || cx
+                .dp
+                .link(pkt.meta.iif)
+                .is_none_or(|l| l.seg6_require_hmac <= 0)))
     .then_some(sl)
 }
 
