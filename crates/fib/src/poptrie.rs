@@ -383,14 +383,7 @@ impl<K: Key> Poptrie<K> {
     #[inline(always)]
     fn first_step(&self, key: &mut K::Bits) -> Next {
         match &self.root {
-            Root::Expanded(first) => {
-                let r = first[top(key.top64(), STRIDE)];
-                if r & NODE == 0 {
-                    return Next::Leaf(r);
-                }
-                *key = key.consume(STRIDE);
-                Next::Node((r & !NODE) as usize)
-            }
+            Root::Expanded(first) => Self::expanded_step(first, key),
             &Root::Direct {
                 skip,
                 bits,
@@ -407,6 +400,17 @@ impl<K: Key> Poptrie<K> {
             &Root::Node(i) => self.step(&self.nodes[i], key),
             &Root::Leaf(v) => Next::Leaf(v),
         }
+    }
+
+    /// The first step at an expanded root: one load, no rank.
+    #[inline(always)]
+    fn expanded_step(first: &[u32; 64], key: &mut K::Bits) -> Next {
+        let r = first[top(key.top64(), STRIDE)];
+        if r & NODE == 0 {
+            return Next::Leaf(r);
+        }
+        *key = key.consume(STRIDE);
+        Next::Node((r & !NODE) as usize)
     }
 
     #[inline(always)]
@@ -472,8 +476,6 @@ impl<K: Key> Poptrie<K> {
     /// End.DT46 on the seg6local bench; see BENCHMARKS.md.)
     #[inline(always)]
     fn batch(&self, keys: &[K], out: &mut [Option<u32>]) {
-        const GROUP: usize = 16;
-        const HOT: u32 = 2;
         // (A table without nodes is far below `CACHED`.)
         if self.memory_bytes() < CACHED {
             for (k, o) in keys.iter().zip(out.iter_mut()) {
@@ -481,6 +483,20 @@ impl<K: Key> Poptrie<K> {
             }
             return;
         }
+        // An expanded root (a big IPv6 table's) is entered the same way by every
+        // lookup: decided once here, not for each key.
+        match &self.root {
+            Root::Expanded(first) => self.groups(keys, out, Some(first)),
+            _ => self.groups(keys, out, None),
+        }
+    }
+
+    /// [`batch`](Self::batch) for a table beyond the caches; `expanded`: its root, when
+    /// that is an expanded one (a constant where this is inlined).
+    #[inline(always)]
+    fn groups(&self, keys: &[K], out: &mut [Option<u32>], expanded: Option<&[u32; 64]>) {
+        const GROUP: usize = 16;
+        const HOT: u32 = 2;
         for (keys, out) in keys.chunks(GROUP).zip(out.chunks_mut(GROUP)) {
             // Per lookup: where it is, as a slot holds it (`NODE |` a `nodes` index,
             // or a `slots` index), and its unconsumed key bits. `live`: one bit per
@@ -490,7 +506,10 @@ impl<K: Key> Poptrie<K> {
             let mut live = 0u32;
             for (i, key) in keys.iter().enumerate() {
                 let mut b = key.bits();
-                let mut next = self.first_step(&mut b);
+                let mut next = match expanded {
+                    Some(first) => Self::expanded_step(first, &mut b),
+                    None => self.first_step(&mut b),
+                };
                 for _ in 1..HOT {
                     match next {
                         Next::Node(j) => next = self.step(&self.nodes[j], &mut b),
