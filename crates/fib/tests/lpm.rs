@@ -329,6 +329,31 @@ fn batch_matches_lookup_on_big_tables() {
         assert_eq!(o, fib.lookup(a), "addr {a:#034x}");
     }
     assert!(out.iter().any(|o| o.is_none()) && out.iter().any(|o| o.is_some()));
+
+    // Spread over 2000::/3 (as a global table is), with a default route and fd00::/8
+    // beside: an expanded root, which the batched path enters on its own.
+    let t6: Vec<(u128, u8, u32)> = (0..100_000)
+        .map(|i| {
+            let k = 0x2u128 << 124 | ((next() as u128) << 64 | next() as u128) >> 3;
+            (k, lens6[i % 10].max(40), i as u32)
+        })
+        .chain([(0, 0, 100_000), (0xfdu128 << 120, 8, 100_001)])
+        .collect();
+    let fib = Fib6::build(&t6);
+    let dbg = format!("{fib:?}");
+    assert!(dbg.contains("root: \"expanded\""), "{dbg}");
+    assert!(fib.memory_bytes() > 2 << 20, "{fib:?}");
+    let addrs: Vec<u128> = probes6(&t6[..20_000])
+        .into_iter()
+        .chain((0..20_000).map(|_| 0x2u128 << 124 | (next() as u128) << 61))
+        .collect();
+    let mut out = vec![None; addrs.len()];
+    fib.lookup_batch(&addrs, &mut out);
+    for (&a, &o) in addrs.iter().zip(&out) {
+        assert_eq!(o, fib.lookup(a), "addr {a:#034x}");
+    }
+    // Some fall back to the default route, some take a prefix of the spread.
+    assert!(out.contains(&Some(100_000)) && out.iter().any(|o| o.is_some_and(|v| v < 100_000)));
 }
 
 /// SIDs: dense /128s under a few locators, with the locators and an aggregate as
