@@ -27,7 +27,9 @@ use lwt_wire::{Ipv4Packet, Ipv6Packet, checksum, ethertype, ip_proto};
 use super::output::Hop;
 use super::seg6local::{self, Next, Reroute};
 use super::{Cx, Verdict, Worker, ip4, ip6, lookup, seg6, vxlan};
-use crate::dataplane::{Adj, Dataplane, LinkDpKind, NextHopDp, RouteDp, RouteKind, TableDp};
+use crate::dataplane::{
+    Adj, Dataplane, LinkDp, LinkDpKind, NextHopDp, RouteDp, RouteKind, TableDp,
+};
 use crate::flat::{Flat, FlatEnt, FlatRes, NO_ROUTE};
 use crate::lwt::Lwt;
 use crate::lwt::seg6local::Seg6Local;
@@ -75,9 +77,17 @@ fn vector<'a>(dp: &'a Dataplane, w: &mut Worker, pkts: &mut [PacketBuf], out: &m
     let mut at = [0u8; VECTOR];
     // What each frame was when received, for the accounting.
     let mut rx = [(0u32, 0usize); VECTOR];
+    // The ingress link's checks, once per run of packets from one link (a receive
+    // queue's vector is one run).
+    let mut link: Option<(u32, Option<&LinkDp>)> = None;
     for (i, pkt) in pkts.iter().enumerate() {
         rx[i] = (pkt.meta.iif, pkt.len());
-        keys[i] = classify(dp, pkt);
+        let iif = pkt.meta.iif;
+        let l = match link {
+            Some((seen, l)) if seen == iif => l,
+            _ => link.insert((iif, rx_link(dp, iif))).1,
+        };
+        keys[i] = classify(dp, l, pkt);
         match keys[i] {
             Key::V4 => {
                 d4[n4] = u32::from_be_bytes(pkt.data()[30..34].try_into().expect("classified"));
@@ -811,13 +821,13 @@ fn hash4(d: &[u8]) -> u32 {
 
 /// Read-only: is this received frame one the batched path takes (see
 /// [`classify_frame`])? Not with tunnel metadata: the encapsulation and SID arms
-/// skip `lwt_input`, which drops it.
+/// skip `lwt_input`, which drops it. `link`: [`rx_link`] of its ingress.
 #[inline]
-fn classify(dp: &Dataplane, pkt: &PacketBuf) -> Key {
-    if pkt.meta.tun.is_some() {
-        return Key::Full;
+fn classify(dp: &Dataplane, link: Option<&LinkDp>, pkt: &PacketBuf) -> Key {
+    match link {
+        Some(link) if pkt.meta.tun.is_none() => classify_on(dp, link, pkt),
+        _ => Key::Full,
     }
-    classify_frame(dp, pkt)
 }
 
 /// Read-only: is this frame one the batched path routes (a unicast IPv4 or IPv6 packet
@@ -826,11 +836,20 @@ fn classify(dp: &Dataplane, pkt: &PacketBuf) -> Key {
 /// reason of a drop. A flattened walk reads neither tunnel metadata nor the mark.
 #[inline(always)]
 fn classify_frame(dp: &Dataplane, pkt: &PacketBuf) -> Key {
+    rx_link(dp, pkt.meta.iif).map_or(Key::Full, |l| classify_on(dp, l, pkt))
+}
+
+/// The link `iif`, if the batched path may take its frames: up and outside any VRF.
+#[inline(always)]
+fn rx_link(dp: &Dataplane, iif: u32) -> Option<&LinkDp> {
+    dp.link(iif).filter(|l| l.up && l.l3_table.is_none())
+}
+
+/// [`classify_frame`] for a frame from `link`, which [`rx_link`] accepted.
+#[inline(always)]
+fn classify_on(dp: &Dataplane, link: &LinkDp, pkt: &PacketBuf) -> Key {
     let d = pkt.data();
-    let Some(link) = dp.link(pkt.meta.iif) else {
-        return Key::Full;
-    };
-    if !link.up || link.l3_table.is_some() || d.len() < 34 {
+    if d.len() < 34 {
         return Key::Full;
     }
     // As arrays, compared in two loads (a slice is compared through its length).
