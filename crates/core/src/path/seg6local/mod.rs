@@ -352,7 +352,7 @@ pub(crate) fn srh_with_sl(cx: &Cx<'_>, pkt: &PacketBuf) -> Result<usize, DropRea
 /// [`srh_with_sl`], then [`advance`] the SRH it found. In the common case both are a
 /// few loads and stores: the SL [`plain_srh`] read is known to be within the segment
 /// list, and the list within the packet.
-#[inline]
+#[inline(always)]
 pub(crate) fn next_segment(cx: &Cx<'_>, pkt: &mut PacketBuf) -> Result<(), DropReason> {
     use lwt_wire::ipv6::HEADER_LEN;
     let Some(sl) = plain_srh(cx, pkt) else {
