@@ -156,7 +156,8 @@ impl PacketBuf {
     /// Removes `n` bytes at offset `at`, moving the first `at` bytes towards the back.
     #[inline]
     pub fn remove_gap(&mut self, at: usize, n: usize) -> bool {
-        if at + n > self.len() {
+        // (Checked: a sum that wrapped would pass and move `head` past `tail`.)
+        if at.checked_add(n).is_none_or(|end| end > self.len()) {
             return false;
         }
         let old = self.head;
@@ -208,6 +209,7 @@ mod tests {
         let mut p = PacketBuf::new();
         assert!(p.load(&[1, 2, 3], 1));
         assert!(!p.remove_gap(2, 2));
+        assert!(!p.remove_gap(1, usize::MAX));
         assert!(!p.insert_gap(4, 1));
         assert!(!p.insert_gap(0, HEADROOM + 1));
         assert!(!p.pull_front(4));
