@@ -648,15 +648,18 @@ fn second_round(early: &mut [Early<'_>; VECTOR], tables: u32) {
             _ => left - 1,
         };
     }
-    // The table lookups' adjacencies were fetched in their round; the routes of those
-    // that have none are fetched a link further, across the vector (as `warm` does).
+    // The table lookups' adjacencies were fetched in their round: a packet with one
+    // forwards through it next, as `in_table` would; the routes of the others are
+    // fetched a link further, across the vector (as `warm` does).
     for i in members(tables) {
         if let Early::Table {
             t, found: Some(v), ..
         } = early[i]
-            && t.adjacency6(v).is_none()
         {
-            prefetch(&t.routes6[t.route6(v)]);
+            match t.adjacency6(v) {
+                Some(a) => early[i] = Early::Adj(a, Key::V6),
+                None => prefetch(&t.routes6[t.route6(v)]),
+            }
         }
     }
 }
