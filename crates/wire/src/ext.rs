@@ -126,16 +126,9 @@ impl Iterator for ExtHeaderIter<'_> {
 }
 
 /// Walk the whole chain; `(upper-layer protocol, its offset)` or the first error.
-#[inline]
+/// (Its one caller, `Ipv6Packet::upper_layer`, answers the common chain, none at all,
+/// before bounding the packet this walk reads.)
 pub fn walk(data: &[u8], first: u8, offset: usize) -> Result<(u8, usize)> {
-    // The common chain, none at all, answered inline; a real chain is walked out of line.
-    if !is_ext_header(first) {
-        return Ok((first, offset));
-    }
-    walk_chain(data, first, offset)
-}
-
-fn walk_chain(data: &[u8], first: u8, offset: usize) -> Result<(u8, usize)> {
     let mut it = ExtHeaderIter::new(data, first, offset);
     for h in &mut it {
         h?;

@@ -163,8 +163,8 @@ impl<T: AsRef<[u8]>> Ipv6Packet<T> {
     #[inline]
     pub fn upper_layer(&self) -> Result<(u8, usize)> {
         let first = self.next_header();
-        // The common chain, none at all: answered before bounding the packet, which
-        // only a walk reads.
+        // The common chain, none at all, answered inline and before bounding the
+        // packet, which only the walk (out of line) reads.
         if !ext::is_ext_header(first) {
             return Ok((first, HEADER_LEN));
         }
