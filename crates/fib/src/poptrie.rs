@@ -235,6 +235,15 @@ impl Root {
             Root::Node(_) => "node",
         }
     }
+
+    /// Key bits its step reads before any node (none when it is a node).
+    fn bits(&self) -> u32 {
+        match self {
+            Root::Expanded(_) => STRIDE,
+            &Root::Direct { stride, .. } => stride,
+            Root::Leaf(_) | Root::Node(_) => 0,
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -271,6 +280,7 @@ impl<K: Key> fmt::Debug for Poptrie<K> {
         f.debug_struct("Poptrie")
             .field("prefixes", &self.len)
             .field("root", &self.root.kind())
+            .field("root_bits", &self.root.bits())
             .field("nodes", &self.nodes.len())
             .field("direct_nodes", &kind(DIRECT))
             .field("single_nodes", &kind(SINGLE))

@@ -288,6 +288,23 @@ fn large_tables_match_reference() {
     check6(&t6, &random6).unwrap();
 }
 
+/// A VRF's table as lwt builds it: /24s packed in 1.0.0.0/2, with the local table's
+/// 127.0.0.0/8 and a /32 beside them, so that the root has no skip to take. Its
+/// prefixes fill a quarter of only 2^11 root slots, but the root is widened to the
+/// 2^14 slots their number allows (one per four).
+#[test]
+fn crowded_direct_root_is_widened() {
+    let mut next = xorshift(0x5851_f42d_4c95_7f2d);
+    let t4: Vec<(u32, u8, u32)> = (0..4200)
+        .map(|i| ((next() as u32 & 0x3fff_ff00) | 0x0100_0000, 24, i))
+        .chain([(0x7f00_0000, 8, 5000), (0x0a09_0001, 32, 5001)])
+        .collect();
+    let dbg = format!("{:?}", Fib4::build(&t4));
+    assert!(dbg.contains("root: \"direct\", root_bits: 14,"), "{dbg}");
+    let random4: Vec<u32> = (0..2000).map(|_| next() as u32 >> 1).collect();
+    check4(&t4, &random4).unwrap();
+}
+
 /// Tables too big for cache take the interleaved `lookup_batch` path: it must agree
 /// with `lookup` everywhere, including misses and every node kind.
 #[test]
