@@ -74,13 +74,14 @@ impl Fib6 {
             "lookup_batch: slices differ in length"
         );
         for (addrs, out) in addrs.chunks(GROUP).zip(out.chunks_mut(GROUP)) {
+            // (Iterators, not indices: a chunk's length is not known to be GROUP.)
             let mut in_blocks = 0u32;
             let mut home = [0usize; GROUP];
-            for (i, &a) in addrs.iter().enumerate() {
+            for (i, (&a, home)) in addrs.iter().zip(&mut home).enumerate() {
                 if h.covers(a) {
                     in_blocks |= 1 << i;
-                    home[i] = h.home(a);
-                    h.prefetch(home[i]);
+                    *home = h.home(a);
+                    h.prefetch(*home);
                 }
             }
             if in_blocks == 0 {
@@ -89,13 +90,13 @@ impl Fib6 {
             }
             // The rest: their addresses, and where each one's answer goes.
             let (mut rest, mut at, mut n) = ([0u128; GROUP], [0u8; GROUP], 0);
-            for (i, &a) in addrs.iter().enumerate() {
-                out[i] = if in_blocks & 1 << i != 0 {
-                    h.get_at(a, home[i])
+            for (i, ((&a, o), &home)) in addrs.iter().zip(out.iter_mut()).zip(&home).enumerate() {
+                *o = if in_blocks & 1 << i != 0 {
+                    h.get_at(a, home)
                 } else {
                     None
                 };
-                if out[i].is_none() {
+                if o.is_none() {
                     (rest[n], at[n]) = (a, i as u8);
                     n += 1;
                 }
