@@ -534,7 +534,8 @@ impl<K: Key> Poptrie<K> {
             while live != 0 {
                 let mut round = live;
                 while round != 0 {
-                    let i = round.trailing_zeros() as usize;
+                    // (`live` has no bit from GROUP up: `%` only tells the compiler.)
+                    let i = round.trailing_zeros() as usize % GROUP;
                     round &= round - 1;
                     let next = self.advance(Self::unpark(at[i]), &mut bits[i]);
                     match self.park(next) {
