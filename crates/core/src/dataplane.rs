@@ -174,7 +174,7 @@ impl Adj {
     /// Prepends the Ethernet header; the packet leaves on `oif`.
     #[inline]
     pub fn push(&self, pkt: &mut crate::packet::PacketBuf, ethertype: u16) -> Option<u32> {
-        let h = pkt.push_front(14)?;
+        let h = pkt.push_header::<14>()?;
         h[..12].copy_from_slice(&self.macs);
         h[12..14].copy_from_slice(&ethertype.to_be_bytes());
         Some(self.oif)

@@ -122,6 +122,13 @@ impl PacketBuf {
         Some(self.data_mut())
     }
 
+    /// [`push_front`](Self::push_front) of a header of a size known when compiling:
+    /// the header's bytes, which its writer then indexes without checks.
+    #[inline]
+    pub fn push_header<const N: usize>(&mut self) -> Option<&mut [u8; N]> {
+        self.push_front(N)?.first_chunk_mut()
+    }
+
     /// Removes `n` bytes from the front (decapsulation).
     #[inline]
     pub fn pull_front(&mut self, n: usize) -> bool {
@@ -223,5 +230,17 @@ mod tests {
             Some(HEADROOM + MAX_FRAME)
         );
         assert_eq!(p.data_mut().len(), HEADROOM + MAX_FRAME);
+    }
+
+    #[test]
+    fn push_header_writes_the_new_front() {
+        let mut p = PacketBuf::new();
+        assert!(p.load(&[1, 2, 3], 1));
+        *p.push_header::<2>().unwrap() = [8, 9];
+        assert_eq!(p.data(), &[8, 9, 1, 2, 3]);
+        assert!(p.push_header::<{ HEADROOM - 1 }>().is_none());
+        assert_eq!(p.data(), &[8, 9, 1, 2, 3]);
+        assert!(p.push_header::<{ HEADROOM - 2 }>().is_some());
+        assert_eq!(p.headroom(), 0);
     }
 }

@@ -215,8 +215,8 @@ fn xmit_dev(
 
 /// Prepends an Ethernet header.
 pub(crate) fn push_eth(pkt: &mut PacketBuf, dst: [u8; 6], src: [u8; 6], et: u16) -> Option<()> {
-    let data = pkt.push_front(14)?;
-    let mut eth = EthernetFrame::new_unchecked(&mut data[..14]);
+    let data = pkt.push_header::<14>()?;
+    let mut eth = EthernetFrame::new_unchecked(&mut data[..]);
     eth.set_dst_addr(EthernetAddress(dst));
     eth.set_src_addr(EthernetAddress(src));
     eth.set_ethertype(et);

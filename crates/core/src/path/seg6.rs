@@ -29,7 +29,7 @@ fn encap(pkt: &mut PacketBuf, s: &Seg6Encap, hash: u32, received: bool) -> Resul
             return Err(DropReason::Seg6L2encapLocal);
         }
         // The Ethernet header as received is still in front of the L3 header.
-        let frame = pkt.push_front(14).ok_or(DropReason::NoHeadroom)?;
+        let frame = pkt.push_header::<14>().ok_or(DropReason::NoHeadroom)?;
         let et = u16::from_be_bytes([frame[12], frame[13]]);
         let v6 = (et == ethertype::IPV6).then_some(14);
         return s.apply(pkt, ip_proto::ETHERNET, v6, hash);
