@@ -88,14 +88,18 @@ fn vector<'a>(dp: &'a Dataplane, w: &mut Worker, pkts: &mut [PacketBuf], out: &m
             _ => link.insert((iif, rx_link(dp, iif))).1,
         };
         keys[i] = classify(dp, l, pkt);
+        // (`% VECTOR`, here and below, on an index already below it: it spares a
+        // bounds check the compiler cannot see is needless.)
         match keys[i] {
             Key::V4 => {
-                d4[n4] = u32::from_be_bytes(pkt.data()[30..34].try_into().expect("classified"));
+                d4[n4 % VECTOR] =
+                    u32::from_be_bytes(pkt.data()[30..34].try_into().expect("classified"));
                 at[i] = n4 as u8;
                 n4 += 1;
             }
             Key::V6 => {
-                d6[n6] = u128::from_be_bytes(pkt.data()[38..54].try_into().expect("classified"));
+                d6[n6 % VECTOR] =
+                    u128::from_be_bytes(pkt.data()[38..54].try_into().expect("classified"));
                 at[i] = n6 as u8;
                 n6 += 1;
             }
@@ -114,8 +118,8 @@ fn vector<'a>(dp: &'a Dataplane, w: &mut Worker, pkts: &mut [PacketBuf], out: &m
     let (f4, f6) = (dp.flat4.as_ref(), dp.flat6.as_ref());
     for i in 0..n {
         ents[i] = match keys[i] {
-            Key::V4 => landed(f4, r4[usize::from(at[i])]),
-            Key::V6 => landed(f6, r6[usize::from(at[i])]),
+            Key::V4 => landed(f4, r4[usize::from(at[i]) % VECTOR]),
+            Key::V6 => landed(f6, r6[usize::from(at[i]) % VECTOR]),
             Key::Full => None,
         };
         if let Some(e) = ents[i] {
@@ -485,7 +489,7 @@ fn lookup_round<'a, K, F: 'a>(
         return;
     };
     for (&i, r) in at.iter().zip(&found) {
-        if let Early::Lookup { found: e, .. } = &mut early[usize::from(i)] {
+        if let Early::Lookup { found: e, .. } = &mut early[usize::from(i) % VECTOR] {
             let ent = r.map_or(&NO_ROUTE, |v| flat.forwarding(v));
             if matches!(ent.res, FlatRes::PastL3mdev) {
                 continue;
