@@ -291,7 +291,7 @@ fn large_tables_match_reference() {
 /// A VRF's table as lwt builds it: /24s packed in 1.0.0.0/2, with the local table's
 /// 127.0.0.0/8 and a /32 beside them, so that the root has no skip to take. Its
 /// prefixes fill a quarter of only 2^11 root slots, but the root is widened to the
-/// 2^14 slots their number allows (one per four).
+/// 2^14 slots their number allows (up to four a prefix).
 #[test]
 fn crowded_direct_root_is_widened() {
     let mut next = xorshift(0x5851_f42d_4c95_7f2d);

@@ -137,7 +137,7 @@ impl<K: Key> Builder<K> {
     /// The stride of a direct node for `entries` at bit `q`, if one is worth it: the
     /// largest k whose 2^k slots are at least 1/[`DIRECT_DENSITY`] occupied.
     ///
-    /// A direct root (`pos` 0) is then widened to one slot per 1/[`DIRECT_DENSITY`]
+    /// A direct root (`pos` 0) is then widened to up to [`DIRECT_DENSITY`] slots a
     /// prefix, even where its prefixes crowd into fewer slots: the same bound on
     /// memory, and every lookup's first step reads as many bits as that allows. (A
     /// VRF's 100k /24s in 1.0.0.0/2 took a 15-bit root, its skip cut short by the local
