@@ -243,10 +243,13 @@ fn afpacket_qdisc_bypass_and_fanout_options_work() {
     seen.sort();
     let mut sorted = back.clone();
     sorted.sort();
+    // (The ports' counters say, if this fails, whether the kernel dropped the frames.)
     assert!(
         seen == sorted,
-        "fanout: {}",
-        first_difference(&sorted, &seen)
+        "fanout: {}; ports: {:?}, {:?}",
+        first_difference(&sorted, &seen),
+        a.stats(),
+        b.stats()
     );
 }
 
