@@ -187,7 +187,7 @@ fn vector<'a>(dp: &'a Dataplane, w: &mut Worker, pkts: &mut [PacketBuf], out: &m
                 },
                 _,
             ) => finish(dp, w, pkt, |cx, pkt| {
-                seg6local::in_table(cx, pkt, t, *found, *local_ok)
+                seg6local::by_route(cx, pkt, t, *found, *local_ok)
             }),
         };
     }
@@ -601,7 +601,8 @@ enum Early<'a> {
     /// Another step than a batched routing pass is next.
     Step(Next<'a>),
     /// A lookup of the IPv6 destination `dst` in table `t` is next, with the `fib6`
-    /// value it found once the vector's round ran.
+    /// value it found once the vector's round ran (after [`second_round`]: a value
+    /// that is no adjacency, those became [`Early::Adj`]).
     Table {
         t: &'a TableDp,
         /// Bytes rather than a `u128`, whose alignment would grow every `Early`.
@@ -653,8 +654,8 @@ fn second_round(early: &mut [Early<'_>; VECTOR], tables: u32) {
         };
     }
     // The table lookups' adjacencies were fetched in their round: a packet with one
-    // forwards through it next, as `in_table` would; the routes of the others are
-    // fetched a link further, across the vector (as `warm` does).
+    // forwards through it next, as `in_table` would, the others from their route
+    // (`by_route`), which is fetched a link further, across the vector (as `warm` does).
     for i in members(tables) {
         if let Early::Table {
             t, found: Some(v), ..

@@ -16,7 +16,7 @@ use lwt_wire::srh::{self, SrhPacket};
 use super::lookup::{self, Flow, Pass, Res};
 use super::output::Hop;
 use super::{Cx, Verdict, icmp, ip4, ip6};
-use crate::dataplane::{Adj, Dataplane, LinkDpKind, NextHopDp, RouteDp, RouteKind, TableDp};
+use crate::dataplane::{Adj, Dataplane, LinkDpKind, NextHopDp, RouteKind, TableDp};
 use crate::drop_reason::DropReason;
 use crate::lwt::hmac;
 use crate::lwt::seg6local::{Action, Seg6Local};
@@ -139,20 +139,21 @@ pub(crate) fn in_table(
     if let Some(a) = found.and_then(|v| t.adjacency6(v)) {
         return ip6::forward_hop(cx, pkt, Hop::Adj(a));
     }
-    by_route(cx, pkt, found.map(|v| &t.routes6[t.route6(v)]), local_ok)
+    by_route(cx, pkt, t, found, local_ok)
 }
 
-/// [`in_table`] beyond an adjacency: from the route `found` (`None`: the table's null
-/// entry). Out of line, so that forwarding through an adjacency inlines without its
-/// register saves.
+/// [`in_table`] for an answer that is no adjacency: from its route (`None`: the table's
+/// null entry). Out of line, so that forwarding through an adjacency inlines without
+/// its register saves.
 #[inline(never)]
-fn by_route(
+pub(crate) fn by_route(
     cx: &mut Cx<'_>,
     pkt: &mut PacketBuf,
-    found: Option<&RouteDp>,
+    t: &TableDp,
+    found: Option<u32>,
     local_ok: bool,
 ) -> Verdict {
-    match found {
+    match found.map(|v| &t.routes6[t.route6(v)]) {
         // The table's null entry: ICMPv6 no route, as `ip6_pkt_discard` sends.
         None => icmp::error6(
             cx,
