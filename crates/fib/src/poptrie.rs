@@ -31,11 +31,11 @@
 //! `rank(v, i)` is `popcount(v & bits 0..=i) - 1`. A popcount node's children are
 //! contiguous in `nodes` and its leaves contiguous in `slots`: 32 bytes plus 4 per run
 //! of equal leaves. A direct node of stride k is only built where a quarter of its 2^k
-//! slots hold prefixes (a direct root is then widened to four slots per prefix), so it
-//! costs at most 16 bytes per prefix; the root of a big IPv4
-//! table is one (2^18 slots, like the poptrie paper's direct pointing), the root of a
-//! small table is a popcount or single node, an empty table has no node. Memory thus
-//! follows the number of prefixes, and a tiny table costs a few hundred bytes.
+//! slots hold prefixes (a direct root is then widened to up to four slots a prefix),
+//! so it costs at most 16 bytes per prefix; the root of a big IPv4 table is one (2^18
+//! slots, like the poptrie paper's direct pointing), the root of a small table is a
+//! popcount or single node, an empty table has no node. Memory thus follows the number
+//! of prefixes, and a tiny table costs a few hundred bytes.
 //!
 //! Leaves hold the final answer: each prefix's value is pushed down into every slot it
 //! covers unless a longer prefix covers it, so a lookup walks down once and never

@@ -137,14 +137,14 @@ impl<K: Key> Builder<K> {
     /// The stride of a direct node for `entries` at bit `q`, if one is worth it: the
     /// largest k whose 2^k slots are at least 1/[`DIRECT_DENSITY`] occupied.
     ///
-    /// A direct root (`pos` 0) is then widened to up to [`DIRECT_DENSITY`] slots a
-    /// prefix, even where its prefixes crowd into fewer slots: the same bound on
-    /// memory, and every lookup's first step reads as many bits as that allows. (A
+    /// A direct `root` is then widened to up to [`DIRECT_DENSITY`] slots a prefix, even
+    /// where its prefixes crowd into fewer slots: the same bound on memory, and every
+    /// lookup's first step reads as many bits as that allows. (A
     /// VRF's 100k /24s in 1.0.0.0/2 took a 15-bit root, its skip cut short by the local
     /// table's 127.0.0.0/8, and two nodes below it; an 18-bit root leaves one: 35 fewer
     /// instructions on End.DT4. A root that is not direct stays so: widening a big IPv6
     /// table's popcount root to 16 bits added 62 to End, its prefixes all in 2000::/4.)
-    fn direct_stride(&self, pos: u32, q: u32, entries: &[(K, u8, u32)]) -> Option<u32> {
+    fn direct_stride(&self, root: bool, q: u32, entries: &[(K, u8, u32)]) -> Option<u32> {
         let max = self.max_direct.min(K::BITS - q);
         if max < MIN_DIRECT || entries.len() * DIRECT_DENSITY < 1 << MIN_DIRECT {
             return None;
@@ -165,8 +165,10 @@ impl<K: Key> Builder<K> {
                 best = Some(k);
             }
         }
-        let widest = (entries.len() * DIRECT_DENSITY).ilog2().min(max);
-        best.map(|k| if pos == 0 { k.max(widest) } else { k })
+        match best {
+            Some(k) if root => Some(k.max((entries.len() * DIRECT_DENSITY).ilog2().min(max))),
+            _ => best,
+        }
     }
 
     /// Fills node `idx`, which starts at key bit `pos`, from `entries`: all longer than
@@ -196,13 +198,13 @@ impl<K: Key> Builder<K> {
         // must be painted into slots of this node.
         let shared = (first.common_len(last) - pos).min(min_len - 1 - pos);
         if shared > MAX_SKIP
-            && let Some(k) = self.direct_stride(pos, pos + shared, entries)
+            && let Some(k) = self.direct_stride(pos == 0, pos + shared, entries)
         {
             return self.fill_direct(idx, pos, shared, k, entries, dflt);
         }
         let skip = shared.min(MAX_SKIP);
         let q = pos + skip;
-        match self.direct_stride(pos, q, entries) {
+        match self.direct_stride(pos == 0, q, entries) {
             Some(k) => self.fill_direct(idx, pos, skip, k, entries, dflt),
             None => {
                 let skip_bits = first.window(pos) & top_mask(skip);
